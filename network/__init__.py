@@ -1,0 +1,1 @@
+"""The consortium network: topology, identities, Fabric binaries, native runtime, CLI."""
