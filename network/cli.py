@@ -1,0 +1,100 @@
+"""`deposits`: the one command-line entry point (network, chaincode, demo)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from network.fabric_build import FabricBuildError
+from network.layout import Layout, default_data_dir
+from network.native import PortInUseError
+from network.network import Network
+from network.topology import DEFAULT_TOPOLOGY, load_topology
+
+
+def _network(args: argparse.Namespace) -> Network:
+    return Network.open(load_topology(args.topology), Layout(args.data_dir))
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    _network(args).up()
+    return 0
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    stopped = _network(args).down()
+    print(f"stopped {len(stopped)} process(es)" + (": " + ", ".join(stopped) if stopped else ""))
+    return 0
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    _network(args).clean()
+    print(f"removed {args.data_dir}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    status = _network(args).status()
+    if args.json:
+        print(json.dumps(status, indent=2, sort_keys=True))
+        return 0
+    ch = status["channel"]
+    print(
+        f"channel {ch['name']}: members {', '.join(ch['members']) or '-'}; "
+        f"consenters {', '.join(ch['consenters']) or '-'}; raft leader {ch['raft_leader'] or '-'}"
+    )
+    for n in status["nodes"]:
+        height = "-" if n["height"] is None else n["height"]
+        print(f"  {n['name']:<32} {n['kind']:<8} {n['health']:<10} height {height}")
+    return 0
+
+
+def cmd_logs(args: argparse.Namespace) -> int:
+    log = Layout(args.data_dir).log(args.node)
+    if not log.exists():
+        print(f"no log for {args.node!r} under {log.parent}", file=sys.stderr)
+        return 2
+    lines = log.read_text(errors="replace").splitlines()
+    print("\n".join(lines[-args.lines :]))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="deposits", description="Tokenized deposits on a Fabric consortium")
+    p.add_argument(
+        "--data-dir",
+        type=Path,
+        default=default_data_dir(),
+        help="where crypto, ledgers, logs and pid files live (default: %(default)s)",
+    )
+    p.add_argument("--topology", type=Path, default=DEFAULT_TOPOLOGY, help=argparse.SUPPRESS)
+    sub = p.add_subparsers(dest="group", required=True)
+
+    net = sub.add_parser("network", help="run the consortium network").add_subparsers(dest="action", required=True)
+    net.add_parser("up", help="start (or resume) the network").set_defaults(func=cmd_up)
+    net.add_parser("down", help="stop every process, keep data").set_defaults(func=cmd_down)
+    net.add_parser("clean", help="stop and delete the data directory").set_defaults(func=cmd_clean)
+    st = net.add_parser("status", help="health, heights, channel members and consenters")
+    st.add_argument("--json", action="store_true")
+    st.set_defaults(func=cmd_status)
+    lg = net.add_parser("logs", help="the tail of one node's log")
+    lg.add_argument("node")
+    lg.add_argument("-n", "--lines", type=int, default=100)
+    lg.set_defaults(func=cmd_logs)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (PortInUseError, FabricBuildError, TimeoutError) as exc:
+        print(f"deposits: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

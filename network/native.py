@@ -1,0 +1,139 @@
+"""Native runtime: each service is a detached OS process with a log file and a pid file.
+
+A pid file records the pid and the process's start time, so a recycled pid is never mistaken for our
+process (and never signalled).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from network.layout import Layout
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    """One process to run: `name` names its log and pid files; `ports` are checked before it starts."""
+
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    ports: tuple[int, ...] = ()
+    cwd: Path | None = None
+    inherit_env: tuple[str, ...] = field(default=("PATH", "HOME", "LANG", "TMPDIR", "GOCOVERDIR"))
+
+
+class PortInUseError(RuntimeError):
+    """A port a service needs is taken by a process that is not ours."""
+
+
+def _start_time(pid: int) -> str | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # Field 22 (starttime) counted after the parenthesised command name, which may contain spaces.
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+class NativeRuntime:
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+
+    def pid(self, name: str) -> int | None:
+        """The pid of our running process for name, or None."""
+        path = self.layout.pid(name)
+        try:
+            pid_s, started = path.read_text().split()
+            pid = int(pid_s)
+        except (OSError, ValueError):
+            return None
+        if _start_time(pid) != started:
+            return None
+        return pid
+
+    def running(self, name: str) -> bool:
+        return self.pid(name) is not None
+
+    def check_ports(self, services: Sequence[Service]) -> None:
+        """Raise PortInUseError naming the service and port if any port of a not-running service is taken."""
+        for svc in services:
+            if self.running(svc.name):
+                continue
+            for port in svc.ports:
+                with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                    try:
+                        s.bind(("127.0.0.1", port))
+                    except OSError as exc:
+                        raise PortInUseError(
+                            f"port {port} needed by {svc.name} is already in use on 127.0.0.1 ({exc.strerror})"
+                        ) from exc
+
+    def start(self, svc: Service) -> int:
+        """Start svc detached unless it already runs; returns its pid."""
+        existing = self.pid(svc.name)
+        if existing is not None:
+            return existing
+        self.layout.logs.mkdir(parents=True, exist_ok=True)
+        self.layout.pids.mkdir(parents=True, exist_ok=True)
+        env = {k: os.environ[k] for k in svc.inherit_env if k in os.environ}
+        env.update(svc.env)
+        with open(self.layout.log(svc.name), "ab") as log:
+            proc = subprocess.Popen(
+                svc.argv,
+                env=env,
+                cwd=svc.cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        started = None
+        for _ in range(100):
+            started = _start_time(proc.pid)
+            if started is not None:
+                break
+            time.sleep(0.01)
+        self.layout.pid(svc.name).write_text(f"{proc.pid} {started}\n")
+        return proc.pid
+
+    def stop(self, name: str, timeout: float = 15.0) -> bool:
+        """Stop our process for name (SIGTERM, then SIGKILL after timeout). True if one was running."""
+        pid = self.pid(name)
+        self.layout.pid(name).unlink(missing_ok=True)
+        if pid is None:
+            return False
+        try:
+            os.killpg(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return False
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if _start_time(pid) is None or _is_zombie(pid):
+                return True
+            time.sleep(0.05)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+        return True
+
+    def names(self) -> list[str]:
+        """Every service with a pid file (running or not)."""
+        if not self.layout.pids.is_dir():
+            return []
+        return sorted(p.stem for p in self.layout.pids.glob("*.pid"))
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True

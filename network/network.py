@@ -1,0 +1,253 @@
+"""The consortium network as a whole: bring it up, take it down, report its state.
+
+`up` is idempotent: material that exists is kept, running processes are left alone, the channel is
+joined only where it is not yet joined, so a second `up` resumes an existing ledger.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from network import configtx, pki
+from network.channel_config import parse_config_block
+from network.fabric_build import ensure_binaries, sampleconfig_dir
+from network.fabric_cli import FabricCommandError, FabricTools
+from network.health import healthz, metric, wait_healthy
+from network.layout import Layout
+from network.native import NativeRuntime, Service
+from network.nodes import orderer_env, peer_env
+from network.topology import Org, Topology
+
+
+def _say(msg: str) -> None:
+    print(f"[network] {msg}", file=sys.stderr, flush=True)
+
+
+def _node_config(layout: Layout, sampleconfig: Path) -> Path:
+    """Fabric's sampleconfig with Docker turned off (an empty env override does not unset vm.endpoint)."""
+    cfg = layout.root / "config"
+    cfg.mkdir(parents=True, exist_ok=True)
+    core = (sampleconfig / "core.yaml").read_text()
+    docker = "    endpoint: unix:///var/run/docker.sock\n"
+    if docker not in core:
+        raise RuntimeError("sampleconfig/core.yaml has no vm.endpoint line to disable Docker")
+    (cfg / "core.yaml").write_text(core.replace(docker, '    endpoint: ""\n', 1))
+    shutil.copy(sampleconfig / "orderer.yaml", cfg / "orderer.yaml")
+    return cfg
+
+
+class Network:
+    def __init__(self, topology: Topology, layout: Layout, bindir: Path, cfg: Path) -> None:
+        self.topology = topology
+        self.layout = layout
+        self.bindir = bindir
+        self.cfg = cfg
+        self.runtime = NativeRuntime(layout)
+        self.tools = FabricTools(bindir, cfg, layout, topology)
+
+    @classmethod
+    def open(cls, topology: Topology, layout: Layout) -> Network:
+        """Build (or reuse cached) Fabric binaries and return the network. Raises FabricBuildError."""
+        bindir = ensure_binaries(topology.fabric)
+        return cls(topology, layout, bindir, _node_config(layout, sampleconfig_dir(topology.fabric)))
+
+    # -- services ------------------------------------------------------------------------------------
+    def orderer_service(self, org: Org) -> Service:
+        o = org.orderer
+        return Service(
+            o.id,
+            [str(self.bindir / "orderer")],
+            orderer_env(self.layout, self.topology, org, self.cfg),
+            ports=(o.port, o.admin_port, o.ops_port),
+        )
+
+    def peer_service(self, org: Org) -> Service:
+        p = org.peer
+        return Service(
+            p.id,
+            [str(self.bindir / "peer"), "node", "start"],
+            peer_env(self.layout, org, self.cfg),
+            ports=(p.port, p.chaincode_port, p.ops_port),
+        )
+
+    def fabric_services(self) -> list[Service]:
+        return [self.orderer_service(o) for o in self.topology.orgs] + [
+            self.peer_service(o) for o in self.topology.orgs
+        ]
+
+    def all_service_names(self) -> list[str]:
+        return [s.name for s in self.fabric_services()]
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+    def up(self) -> None:
+        """Start everything and join the channel. Raises PortInUseError before starting anything."""
+        services = self.fabric_services()
+        self.runtime.check_ports(services)
+        pki.generate(self.layout.crypto, self.topology)
+        block = configtx.make_genesis_block(
+            self.topology, self.layout.crypto, self.layout.channel, self.bindir / "configtxgen"
+        )
+        for org in self.topology.orgs:
+            self.runtime.start(self.orderer_service(org))
+        for org in self.topology.orgs:
+            wait_healthy(org.orderer.id, org.orderer.ops_port)
+            self._join_orderer(org, block)
+        for org in self.topology.orgs:
+            self.runtime.start(self.peer_service(org))
+        for org in self.topology.orgs:
+            wait_healthy(org.peer.id, org.peer.ops_port)
+            self._join_peer(org, block)
+        self.wait_for_leader()
+        _say(f"channel {self.topology.channel} up: {len(self.topology.orgs)} orderers, {len(self.topology.orgs)} peers")
+
+    def _join_orderer(self, org: Org, block: Path) -> None:
+        status, _ = self.tools.osnadmin(org, "list", "--channelID", self.topology.channel)
+        if status == 200:
+            return
+        _say(f"{org.orderer.id} joins {self.topology.channel}")
+        status, body = self.tools.osnadmin(
+            org, "join", "--channelID", self.topology.channel, "--config-block", str(block)
+        )
+        if status != 201:
+            raise FabricCommandError(f"osnadmin join on {org.orderer.id}: HTTP {status} {body}")
+
+    def _join_peer(self, org: Org, block: Path) -> None:
+        if self.topology.channel in self.tools.peer(org, "channel", "list").split():
+            return
+        _say(f"{org.peer.id} joins {self.topology.channel}")
+        self.tools.peer_retrying(org, "channel", "join", "-b", str(block))
+
+    def raft_leader(self) -> str | None:
+        """The id of the orderer that currently leads the channel's Raft cluster, if one does."""
+        for org in self.topology.orgs:
+            if not self.runtime.running(org.orderer.id):
+                continue
+            v = metric(org.orderer.ops_port, "consensus_etcdraft_is_leader", {"channel": self.topology.channel})
+            if v is not None and v.startswith("1"):
+                return org.orderer.id
+        return None
+
+    def wait_for_leader(self, timeout: float = 30.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            leader = self.raft_leader()
+            if leader:
+                return leader
+            time.sleep(0.2)
+        raise TimeoutError(f"no Raft leader for {self.topology.channel} after {timeout:.0f}s")
+
+    def stop_service(self, name: str) -> bool:
+        return self.runtime.stop(name)
+
+    def start_service(self, name: str) -> None:
+        """(Re)start one Fabric node by name and wait until it is healthy."""
+        for org in self.topology.orgs:
+            if name == org.orderer.id:
+                self.runtime.start(self.orderer_service(org))
+                wait_healthy(name, org.orderer.ops_port)
+                return
+            if name == org.peer.id:
+                self.runtime.start(self.peer_service(org))
+                wait_healthy(name, org.peer.ops_port)
+                return
+        raise KeyError(f"no node named {name!r}")
+
+    def down(self) -> list[str]:
+        """Stop every process this data directory started (peers first); keep all data."""
+        known = self.all_service_names()
+        extra = [n for n in self.runtime.names() if n not in known]
+        stopped = []
+        for name in [*extra, *reversed(known)]:
+            if self.runtime.stop(name):
+                stopped.append(name)
+        return stopped
+
+    def clean(self) -> None:
+        """`down`, then delete the data directory."""
+        self.down()
+        shutil.rmtree(self.layout.root, ignore_errors=True)
+
+    # -- status --------------------------------------------------------------------------------------
+    def peer_height(self, org: Org) -> int | None:
+        try:
+            out = self.tools.peer(org, "channel", "getinfo", "-c", self.topology.channel, timeout=15)
+        except FabricCommandError:
+            return None
+        return int(json.loads(out.split("Blockchain info:", 1)[1])["height"])
+
+    def orderer_height(self, org: Org) -> int | None:
+        try:
+            status, body = self.tools.osnadmin(org, "list", "--channelID", self.topology.channel)
+        except FabricCommandError:
+            return None
+        return int(body["height"]) if status == 200 and body else None
+
+    def channel_config(self) -> dict[str, Any] | None:
+        for org in self.topology.orgs:
+            if not self.runtime.running(org.peer.id):
+                continue
+            with tempfile.TemporaryDirectory() as tmp:
+                target = Path(tmp) / "config.block"
+                try:
+                    self.tools.peer(
+                        org,
+                        "channel",
+                        "fetch",
+                        "config",
+                        str(target),
+                        "-c",
+                        self.topology.channel,
+                        *self._orderer_args(),
+                        timeout=15,
+                    )
+                except FabricCommandError:
+                    continue
+                cfg = parse_config_block(target.read_bytes())
+                return {"members": cfg.members, "consenters": cfg.consenters, "orderer_orgs": cfg.orderer_orgs}
+        return None
+
+    def _orderer_args(self) -> list[str]:
+        for org in self.topology.orgs:
+            if self.runtime.running(org.orderer.id):
+                ca = pki.OrgCrypto(self.layout.crypto, org).tls_ca_cert
+                return ["-o", org.orderer.address, "--tls", "--cafile", str(ca)]
+        return self.tools.orderer_tls_args()
+
+    def status(self) -> dict[str, Any]:
+        nodes: list[dict[str, Any]] = []
+        for org in self.topology.orgs:
+            for kind, node, ops, height in (
+                ("orderer", org.orderer, org.orderer.ops_port, self.orderer_height),
+                ("peer", org.peer, org.peer.ops_port, self.peer_height),
+            ):
+                running = self.runtime.running(node.id)
+                nodes.append(
+                    {
+                        "name": node.id,
+                        "kind": kind,
+                        "org": org.name,
+                        "msp_id": org.msp_id,
+                        "address": node.address,
+                        "running": running,
+                        "pid": self.runtime.pid(node.id),
+                        "health": healthz(ops) if running else "stopped",
+                        "height": height(org) if running else None,
+                    }
+                )
+        return {
+            "runtime": "native",
+            "data_dir": str(self.layout.root),
+            "fabric_version": self.topology.fabric.version,
+            "channel": {
+                "name": self.topology.channel,
+                "raft_leader": self.raft_leader(),
+                **(self.channel_config() or {"members": [], "consenters": []}),
+            },
+            "nodes": nodes,
+        }

@@ -1,0 +1,205 @@
+"""The dev PKI: per org a signing CA and a TLS CA, and an MSP folder for every node and identity.
+
+Fabric CA would issue the same shapes; we issue them ourselves because cryptogen cannot put a role in a
+user's certificate. NodeOUs are on (client / peer / orderer / admin OUs), and every dev user carries
+its role in the Fabric-CA attribute extension (OID 1.2.3.4.5.6.7.8.1, JSON `{"attrs":{"role":...}}`),
+which the chaincode reads. Generation is idempotent: existing material is kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from network.topology import Org, Topology
+
+ATTRIBUTE_OID = x509.ObjectIdentifier("1.2.3.4.5.6.7.8.1")
+_VALIDITY = dt.timedelta(days=3650)
+_NODE_OUS = """NodeOUs:
+  Enable: true
+  ClientOUIdentifier: {Certificate: cacerts/ca.pem, OrganizationalUnitIdentifier: client}
+  PeerOUIdentifier: {Certificate: cacerts/ca.pem, OrganizationalUnitIdentifier: peer}
+  AdminOUIdentifier: {Certificate: cacerts/ca.pem, OrganizationalUnitIdentifier: admin}
+  OrdererOUIdentifier: {Certificate: cacerts/ca.pem, OrganizationalUnitIdentifier: orderer}
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class _Issuer:
+    cert: x509.Certificate
+    key: ec.EllipticCurvePrivateKey
+
+
+def _pem(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+def _write(path: Path, data: bytes, private: bool = False) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    if private:
+        path.chmod(0o600)
+
+
+def _name(org: Org, cn: str, ou: str | None = None) -> x509.Name:
+    attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "US"), x509.NameAttribute(NameOID.ORGANIZATION_NAME, org.domain)]
+    if ou:
+        attrs.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, ou))
+    attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, cn))
+    return x509.Name(attrs)
+
+
+def _builder(subject: x509.Name, issuer: x509.Name, key: ec.EllipticCurvePrivateKey) -> x509.CertificateBuilder:
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + _VALIDITY)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+    )
+
+
+def _load_or_make_ca(folder: Path, org: Org, cn: str) -> _Issuer:
+    cert_path, key_path = folder / "ca.pem", folder / "ca.key"
+    if cert_path.exists() and key_path.exists():
+        key = serialization.load_pem_private_key(key_path.read_bytes(), None)
+        assert isinstance(key, ec.EllipticCurvePrivateKey)
+        return _Issuer(x509.load_pem_x509_certificate(cert_path.read_bytes()), key)
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = _name(org, cn)
+    cert = (
+        _builder(name, name, key)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(True, False, True, False, False, True, True, False, False), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    _write(key_path, _key_pem(key), private=True)
+    _write(cert_path, _pem(cert))
+    return _Issuer(cert, key)
+
+
+def _issue(
+    ca: _Issuer, subject: x509.Name, *, tls_hosts: list[str] | None = None, role: str | None = None
+) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    b = _builder(subject, ca.cert.subject, key)
+    b = b.add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+    b = b.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False)
+    b = b.add_extension(
+        x509.KeyUsage(True, False, tls_hosts is not None, False, False, False, False, False, False),
+        critical=True,
+    )
+    if tls_hosts is not None:
+        sans: list[x509.GeneralName] = []
+        for h in tls_hosts:
+            try:
+                sans.append(x509.IPAddress(ipaddress.ip_address(h)))
+            except ValueError:
+                sans.append(x509.DNSName(h))
+        b = b.add_extension(x509.SubjectAlternativeName(sans), critical=False)
+        b = b.add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]),
+            critical=False,
+        )
+    if role is not None:
+        value = json.dumps({"attrs": {"role": role}}, sort_keys=True, separators=(",", ":")).encode()
+        b = b.add_extension(x509.UnrecognizedExtension(ATTRIBUTE_OID, value), critical=False)
+    return b.sign(ca.key, hashes.SHA256()), key
+
+
+class OrgCrypto:
+    """Paths of one org's crypto material under `<data>/crypto/<org>/`."""
+
+    def __init__(self, root: Path, org: Org) -> None:
+        self.org = org
+        self.dir = root / org.name
+
+    @property
+    def msp(self) -> Path:
+        """The org's verifying MSP (CA certs + NodeOUs), used in channel configuration."""
+        return self.dir / "msp"
+
+    @property
+    def tls_ca_cert(self) -> Path:
+        return self.dir / "tlsca" / "ca.pem"
+
+    def node_dir(self, node_id: str) -> Path:
+        return self.dir / "nodes" / node_id
+
+    def user_dir(self, name: str) -> Path:
+        return self.dir / "users" / name
+
+    def user_msp(self, name: str) -> Path:
+        return self.user_dir(name) / "msp"
+
+    def admin_msp(self) -> Path:
+        return self.user_msp("admin")
+
+    def admin_tls(self) -> Path:
+        return self.user_dir("admin") / "tls"
+
+
+def _write_msp(
+    folder: Path,
+    ca: _Issuer,
+    tlsca: _Issuer,
+    cert: x509.Certificate | None = None,
+    key: ec.EllipticCurvePrivateKey | None = None,
+) -> None:
+    _write(folder / "cacerts" / "ca.pem", _pem(ca.cert))
+    _write(folder / "tlscacerts" / "ca.pem", _pem(tlsca.cert))
+    _write(folder / "config.yaml", _NODE_OUS.encode())
+    if cert is not None and key is not None:
+        _write(folder / "signcerts" / "cert.pem", _pem(cert))
+        _write(folder / "keystore" / "priv_sk", _key_pem(key), private=True)
+
+
+def _write_tls(folder: Path, tlsca: _Issuer, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey) -> None:
+    _write(folder / "ca.crt", _pem(tlsca.cert))
+    _write(folder / "server.crt", _pem(cert))
+    _write(folder / "server.key", _key_pem(key), private=True)
+
+
+def generate(root: Path, topology: Topology) -> None:
+    """Create every org's CAs and MSPs under root, keeping whatever already exists."""
+    for org in topology.orgs:
+        paths = OrgCrypto(root, org)
+        ca = _load_or_make_ca(paths.dir / "ca", org, f"ca.{org.domain}")
+        tlsca = _load_or_make_ca(paths.dir / "tlsca", org, f"tlsca.{org.domain}")
+        if not (paths.msp / "config.yaml").exists():
+            _write_msp(paths.msp, ca, tlsca)
+        for node_id, ou in ((org.orderer.id, "orderer"), (org.peer.id, "peer")):
+            d = paths.node_dir(node_id)
+            if (d / "tls" / "server.crt").exists():
+                continue
+            cert, key = _issue(ca, _name(org, node_id, ou))
+            _write_msp(d / "msp", ca, tlsca, cert, key)
+            tcert, tkey = _issue(tlsca, _name(org, node_id), tls_hosts=[node_id, "localhost", "127.0.0.1"])
+            _write_tls(d / "tls", tlsca, tcert, tkey)
+        users = [("admin", "admin", None)] + [(i.name, "client", i.role) for i in org.identities]
+        for name, ou, role in users:
+            d = paths.user_dir(name)
+            if (d / "tls" / "server.crt").exists():
+                continue
+            cert, key = _issue(ca, _name(org, name, ou), role=role)
+            _write_msp(d / "msp", ca, tlsca, cert, key)
+            tcert, tkey = _issue(tlsca, _name(org, name), tls_hosts=["localhost", "127.0.0.1"])
+            _write_tls(d / "tls", tlsca, tcert, tkey)
