@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from network.fabric_build import FabricBuildError
+from network.fabric_build import FabricBuildError, ensure_binaries
 from network.layout import Layout, default_data_dir
 from network.native import PortInUseError
 from network.network import Network
@@ -52,6 +52,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fabric_build(args: argparse.Namespace) -> int:
+    bindir = ensure_binaries(load_topology(args.topology).fabric)
+    print(bindir)
+    return 0
+
+
 def cmd_logs(args: argparse.Namespace) -> int:
     log = Layout(args.data_dir).log(args.node)
     if not log.exists():
@@ -84,6 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
     lg.add_argument("node")
     lg.add_argument("-n", "--lines", type=int, default=100)
     lg.set_defaults(func=cmd_logs)
+    fab = sub.add_parser("fabric", help="Fabric's binaries").add_subparsers(dest="action", required=True)
+    fab.add_parser("build", help="build (or find cached) peer, orderer, ... and print their folder").set_defaults(
+        func=cmd_fabric_build
+    )
     return p
 
 
