@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from fabric_protos.peer import proposal_pb2
-from fake_peer import signed_proposal
+from shim_fake_peer import signed_proposal
 
 from chaincode.shim._proposal import read_proposal
 from chaincode.stub import Creator, TxTimestamp

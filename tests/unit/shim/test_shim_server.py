@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fabric_protos.peer import chaincode_event_pb2
-from fake_peer import TIMEOUT, FakePeer, Msg, response_of, signed_proposal
+from shim_fake_peer import TIMEOUT, FakePeer, Msg, response_of, signed_proposal
 
 import chaincode.shim as shim
 from chaincode.shim import ChaincodeServer, Failure, HandlerResult, Success
