@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -33,6 +34,18 @@ def wait_healthy(name: str, port: int, timeout: float = 60.0) -> None:
             return
         time.sleep(0.2)
     raise TimeoutError(f"{name} not healthy after {timeout:.0f}s (last: {state}); see its log")
+
+
+def wait_port(name: str, port: int, timeout: float = 30.0) -> None:
+    """Raise TimeoutError naming the service if nothing accepts connections on 127.0.0.1:port in time."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1.0).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"{name} not listening on 127.0.0.1:{port} after {timeout:.0f}s; see its log")
 
 
 def metric(port: int, name: str, labels: dict[str, str] | None = None) -> str | None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from network import configtx, pki
+from network.chaincode_deploy import ChaincodeDeployer
 from network.channel_config import parse_config_block
 from network.fabric_build import ensure_binaries, sampleconfig_dir
 from network.fabric_cli import FabricCommandError, FabricTools
@@ -50,6 +51,7 @@ class Network:
         self.cfg = cfg
         self.runtime = NativeRuntime(layout)
         self.tools = FabricTools(bindir, cfg, layout, topology)
+        self.chaincode = ChaincodeDeployer(topology, layout, self.tools)
 
     @classmethod
     def open(cls, topology: Topology, layout: Layout) -> Network:
@@ -81,14 +83,17 @@ class Network:
             self.peer_service(o) for o in self.topology.orgs
         ]
 
+    def chaincode_services(self) -> list[Service]:
+        return [self.chaincode.server_service(o) for o in self.topology.orgs]
+
     def all_service_names(self) -> list[str]:
-        return [s.name for s in self.fabric_services()]
+        """In start order."""
+        return [s.name for s in (*self.fabric_services(), *self.chaincode_services())]
 
     # -- lifecycle -----------------------------------------------------------------------------------
     def up(self) -> None:
         """Start everything and join the channel. Raises PortInUseError before starting anything."""
-        services = self.fabric_services()
-        self.runtime.check_ports(services)
+        self.runtime.check_ports([*self.fabric_services(), *self.chaincode_services()])
         pki.generate(self.layout.crypto, self.topology)
         block = configtx.make_genesis_block(
             self.topology, self.layout.crypto, self.layout.channel, self.bindir / "configtxgen"

@@ -1,0 +1,159 @@
+"""Chaincode-as-a-service on the channel: packages, install, approve by every org, commit, servers.
+
+Each org gets its own ccaas package, whose connection.json points its peer at that org's own chaincode
+server; package IDs differ per org, the definition (name, version, sequence, policy) is the same.
+Packages are built byte-for-byte reproducibly, so a package ID never changes between runs.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import sys
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from network.fabric_cli import FabricCommandError, FabricTools
+from network.layout import Layout
+from network.native import Service
+from network.pki import OrgCrypto
+from network.topology import HOST, Org, Topology
+
+CHAINCODE_SOURCES = Path(__file__).resolve().parent.parent / "chaincode"
+
+
+def _tar_gz(files: dict[str, bytes]) -> bytes:
+    raw = io.BytesIO()
+    # mtime=0 in both the gzip header and the tar entries: same input, same bytes, same package ID.
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        for name, data in sorted(files.items()):
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime, info.mode = len(data), 0, 0o644
+            tar.addfile(info, io.BytesIO(data))
+    return gzip.compress(raw.getvalue(), mtime=0)
+
+
+def _json(obj: object) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    version: str
+    sequence: int
+
+
+def source_digest() -> str:
+    """A digest of the chaincode's Python sources: the definition's version changes when the code does."""
+    h = hashlib.sha256()
+    for path in sorted(CHAINCODE_SOURCES.rglob("*.py")):
+        h.update(path.relative_to(CHAINCODE_SOURCES).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()[:12]
+
+
+class ChaincodeDeployer:
+    def __init__(self, topology: Topology, layout: Layout, tools: FabricTools) -> None:
+        self.topology = topology
+        self.layout = layout
+        self.tools = tools
+        self.cc = topology.chaincode
+
+    @property
+    def label(self) -> str:
+        return f"{self.cc.name}_{self.cc.version}"
+
+    def package(self, org: Org) -> tuple[Path, str]:
+        """Write org's ccaas package; returns (path, package ID)."""
+        connection = {"address": f"{HOST}:{org.chaincode_server_port}", "dial_timeout": "10s", "tls_required": False}
+        code = _tar_gz({"connection.json": _json(connection)})
+        pkg = _tar_gz({"metadata.json": _json({"type": "ccaas", "label": self.label}), "code.tar.gz": code})
+        path = self.layout.chaincode / f"{self.label}-{org.name}.tar.gz"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(pkg)
+        return path, f"{self.label}:{hashlib.sha256(pkg).hexdigest()}"
+
+    def server_service(self, org: Org) -> Service:
+        _, package_id = self.package(org)
+        return Service(
+            name=f"chaincode.{org.domain}",
+            argv=[sys.executable, "-m", "chaincode.server"],
+            env={
+                "CHAINCODE_ID": package_id,
+                "CHAINCODE_SERVER_ADDRESS": f"{HOST}:{org.chaincode_server_port}",
+                "PYTHONPATH": str(CHAINCODE_SOURCES.parent),
+                "PYTHONUNBUFFERED": "1",
+            },
+            ports=(org.chaincode_server_port,),
+        )
+
+    def install(self, org: Org) -> str:
+        path, package_id = self.package(org)
+        installed = json.loads(self.tools.peer(org, "lifecycle", "chaincode", "queryinstalled", "--output", "json"))
+        if any(p["package_id"] == package_id for p in installed.get("installed_chaincodes", [])):
+            return package_id
+        self.tools.peer(org, "lifecycle", "chaincode", "install", str(path), timeout=120)
+        return package_id
+
+    def committed(self) -> Definition | None:
+        org = self.topology.orgs[0]
+        try:
+            out = self.tools.peer(
+                org,
+                "lifecycle",
+                "chaincode",
+                "querycommitted",
+                "-C",
+                self.topology.channel,
+                "-n",
+                self.cc.name,
+                "--output",
+                "json",
+            )
+        except FabricCommandError as exc:
+            if "404" in str(exc) or "not found" in str(exc):
+                return None
+            raise
+        data = json.loads(out)
+        return Definition(version=data["version"], sequence=int(data["sequence"]))
+
+    def wanted_version(self) -> str:
+        return f"{self.cc.version}+{source_digest()}"
+
+    def deploy(self) -> Definition:
+        """Install everywhere and approve + commit a new sequence unless the committed one is current."""
+        package_ids = {org.name: self.install(org) for org in self.topology.orgs}
+        current = self.committed()
+        version = self.wanted_version()
+        if current is not None and current.version == version:
+            return current
+        sequence = 1 if current is None else current.sequence + 1
+        common = [
+            "-C",
+            self.topology.channel,
+            "-n",
+            self.cc.name,
+            "--version",
+            version,
+            "--sequence",
+            str(sequence),
+            "--signature-policy",
+            self.cc.endorsement_policy,
+            *self.tools.orderer_tls_args(),
+        ]
+        for org in self.topology.orgs:
+            self.tools.peer_retrying(
+                org, "lifecycle", "chaincode", "approveformyorg", "--package-id", package_ids[org.name], *common
+            )
+        peers: list[str] = []
+        for org in self.topology.orgs:
+            peers += [
+                "--peerAddresses",
+                org.peer.address,
+                "--tlsRootCertFiles",
+                str(OrgCrypto(self.layout.crypto, org).tls_ca_cert),
+            ]
+        self.tools.peer_retrying(self.topology.orgs[0], "lifecycle", "chaincode", "commit", *common, *peers)
+        return Definition(version=version, sequence=sequence)
