@@ -94,7 +94,5 @@ def open_chaincode_events(
         start_position=start,
         after_transaction_id=after_transaction_id or "",
     ).SerializeToString()
-    signed = _protos.gateway.SignedChaincodeEventsRequest(
-        request=request, signature=context.signer.sign(request)
-    )
+    signed = _protos.gateway.SignedChaincodeEventsRequest(request=request, signature=context.signer.sign(request))
     return ChaincodeEvents(context.stub.ChaincodeEvents(signed))

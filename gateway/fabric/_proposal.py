@@ -61,9 +61,7 @@ def build_proposal(
         )
     )
     payload = _protos.proposal.ChaincodeProposalPayload(input=invocation.SerializeToString())
-    proposal = _protos.proposal.Proposal(
-        header=header.SerializeToString(), payload=payload.SerializeToString()
-    )
+    proposal = _protos.proposal.Proposal(header=header.SerializeToString(), payload=payload.SerializeToString())
     return tx_id, bytes(proposal.SerializeToString())
 
 

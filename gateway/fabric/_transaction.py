@@ -100,9 +100,7 @@ def commit_status(context: NetworkContext, transaction_id: str) -> Status:
     request = _protos.gateway.CommitStatusRequest(
         transaction_id=transaction_id, channel_id=context.channel_name, identity=context.creator
     ).SerializeToString()
-    signed = _protos.gateway.SignedCommitStatusRequest(
-        request=request, signature=context.signer.sign(request)
-    )
+    signed = _protos.gateway.SignedCommitStatusRequest(request=request, signature=context.signer.sign(request))
     with translate_rpc_errors(Step.COMMIT_STATUS, transaction_id):
         response = context.stub.CommitStatus(signed, timeout=context.timeouts.commit_status)
     code = int(response.result)

@@ -7,7 +7,9 @@ evaluations and chaincode events from a tiny in-memory ledger. Faults are inject
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+import ipaddress
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -18,17 +20,61 @@ from typing import Any
 import grpc
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from cryptography.x509.oid import NameOID
 from fabric_protos.common import common_pb2
 from fabric_protos.gateway import gateway_pb2, gateway_pb2_grpc
 from fabric_protos.msp import identities_pb2
-from fabric_protos.peer import chaincode_event_pb2, chaincode_pb2, proposal_pb2, proposal_response_pb2
-from fabric_protos.peer import transaction_pb2
+from fabric_protos.peer import chaincode_event_pb2, chaincode_pb2, proposal_pb2, proposal_response_pb2, transaction_pb2
 from google.rpc import status_pb2
 
 P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+
+MSP_ID = "BankMSP"
+CHANNEL = "deposits"
+CHAINCODE = "deposits"
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    key: ec.EllipticCurvePrivateKey
+    cert_pem: bytes
+
+    @property
+    def key_pem(self) -> bytes:
+        return self.key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+
+
+def make_key_pair(common_name: str, *, issuer: KeyPair | None = None, sans: list[str] | None = None) -> KeyPair:
+    """A P-256 key and its certificate, self-signed or issued by `issuer`."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    issuer_name = x509.load_pem_x509_certificate(issuer.cert_pem).subject if issuer else subject
+    now = datetime.datetime.now(datetime.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=issuer is None, path_length=None), critical=True)
+    )
+    if sans:
+        names: list[x509.GeneralName] = []
+        for san in sans:
+            try:
+                names.append(x509.IPAddress(ipaddress.ip_address(san)))
+            except ValueError:
+                names.append(x509.DNSName(san))
+        builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
+    certificate = builder.sign(issuer.key if issuer else key, hashes.SHA256())
+    return KeyPair(key, certificate.public_bytes(serialization.Encoding.PEM))
 
 
 @dataclass(frozen=True)
@@ -140,7 +186,7 @@ class FakeGateway(gateway_pb2_grpc.GatewayServicer):  # type: ignore[misc]
 
     # -- Gateway service ---------------------------------------------------------------------------
 
-    def Endorse(self, request: Any, context: Any) -> Any:  # noqa: N802 (gRPC method name)
+    def Endorse(self, request: Any, context: Any) -> Any:
         invocation, header, proposal = self._decode_proposal(context, request, "Endorse")
         with self._lock:
             self.endorsed.append(invocation)
@@ -169,7 +215,7 @@ class FakeGateway(gateway_pb2_grpc.GatewayServicer):  # type: ignore[misc]
         envelope = common_pb2.Envelope(payload=payload.SerializeToString())
         return gateway_pb2.EndorseResponse(prepared_transaction=envelope)
 
-    def Submit(self, request: Any, context: Any) -> Any:  # noqa: N802
+    def Submit(self, request: Any, context: Any) -> Any:
         envelope = request.prepared_transaction
         payload = common_pb2.Payload.FromString(envelope.payload)
         signature_header = common_pb2.SignatureHeader.FromString(payload.header.signature_header)
@@ -179,7 +225,7 @@ class FakeGateway(gateway_pb2_grpc.GatewayServicer):  # type: ignore[misc]
             self.submitted.append(envelope.SerializeToString())
         return gateway_pb2.SubmitResponse()
 
-    def CommitStatus(self, request: Any, context: Any) -> Any:  # noqa: N802
+    def CommitStatus(self, request: Any, context: Any) -> Any:
         inner = gateway_pb2.CommitStatusRequest.FromString(request.request)
         creator = identities_pb2.SerializedIdentity.FromString(inner.identity)
         self._check("CommitStatus", context, creator.id_bytes, request.request, request.signature)
@@ -188,7 +234,7 @@ class FakeGateway(gateway_pb2_grpc.GatewayServicer):  # type: ignore[misc]
         time.sleep(self.commit_delay)
         return gateway_pb2.CommitStatusResponse(result=self.commit_code, block_number=self.block_number)
 
-    def Evaluate(self, request: Any, context: Any) -> Any:  # noqa: N802
+    def Evaluate(self, request: Any, context: Any) -> Any:
         invocation, _, _ = self._decode_proposal(context, request, "Evaluate")
         with self._lock:
             self.evaluated.append(invocation)
@@ -196,7 +242,7 @@ class FakeGateway(gateway_pb2_grpc.GatewayServicer):  # type: ignore[misc]
             result=proposal_response_pb2.Response(status=200, payload=self.result(invocation))
         )
 
-    def ChaincodeEvents(self, request: Any, context: Any) -> Iterator[Any]:  # noqa: N802
+    def ChaincodeEvents(self, request: Any, context: Any) -> Iterator[Any]:
         inner = gateway_pb2.ChaincodeEventsRequest.FromString(request.request)
         creator = identities_pb2.SerializedIdentity.FromString(inner.identity)
         self._check("ChaincodeEvents", context, creator.id_bytes, request.request, request.signature)
