@@ -19,7 +19,7 @@ from network.chaincode_deploy import ChaincodeDeployer
 from network.channel_config import parse_config_block
 from network.fabric_build import ensure_binaries, sampleconfig_dir
 from network.fabric_cli import FabricCommandError, FabricTools
-from network.health import healthz, metric, wait_healthy
+from network.health import healthz, metric, wait_healthy, wait_port
 from network.layout import Layout
 from network.native import NativeRuntime, Service
 from network.nodes import orderer_env, peer_env
@@ -110,6 +110,21 @@ class Network:
             self._join_peer(org, block)
         self.wait_for_leader()
         _say(f"channel {self.topology.channel} up: {len(self.topology.orgs)} orderers, {len(self.topology.orgs)} peers")
+        self.deploy_chaincode()
+
+    def deploy_chaincode(self, *, restart_servers: bool = False) -> None:
+        """Start each org's chaincode server; commit the current definition (a new sequence if the code changed)."""
+        committed = self.chaincode.committed()
+        if restart_servers or (committed is not None and committed.version != self.chaincode.wanted_version()):
+            for svc in self.chaincode_services():
+                self.runtime.stop(svc.name)
+        for svc in self.chaincode_services():
+            self.runtime.start(svc)
+        for org, svc in zip(self.topology.orgs, self.chaincode_services(), strict=True):
+            wait_port(svc.name, org.chaincode_server_port)
+        definition = self.chaincode.deploy()
+        name = self.topology.chaincode.name
+        _say(f"chaincode {name} {definition.version} committed at sequence {definition.sequence}")
 
     def _join_orderer(self, org: Org, block: Path) -> None:
         status, _ = self.tools.osnadmin(org, "list", "--channelID", self.topology.channel)
