@@ -22,7 +22,8 @@ from network.native import Service
 from network.pki import OrgCrypto
 from network.topology import HOST, Org, Topology
 
-CHAINCODE_SOURCES = Path(__file__).resolve().parent.parent / "chaincode"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CHAINCODE_SOURCES = PROJECT_ROOT / "chaincode"
 
 
 def _tar_gz(files: dict[str, bytes]) -> bytes:
@@ -83,7 +84,7 @@ class ChaincodeDeployer:
             env={
                 "CHAINCODE_ID": package_id,
                 "CHAINCODE_SERVER_ADDRESS": f"{HOST}:{org.chaincode_server_port}",
-                "PYTHONPATH": str(CHAINCODE_SOURCES.parent),
+                "PYTHONPATH": str(PROJECT_ROOT),
                 "PYTHONUNBUFFERED": "1",
             },
             ports=(org.chaincode_server_port,),

@@ -16,7 +16,7 @@ from network.topology import DEFAULT_TOPOLOGY, load_topology
 
 
 def _network(args: argparse.Namespace) -> Network:
-    return Network.open(load_topology(args.topology), Layout(args.data_dir))
+    return Network.open(Layout(args.data_dir), args.topology)
 
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -58,6 +58,24 @@ def cmd_fabric_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_chaincode_upgrade(args: argparse.Namespace) -> int:
+    net = _network(args)
+    net.deploy_chaincode(restart_servers=True)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from gateway.demo import DemoError, run_demo
+
+    net = _network(args)
+    try:
+        run_demo(net.gateways_status())
+    except DemoError as exc:
+        print(f"demo failed: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_logs(args: argparse.Namespace) -> int:
     log = Layout(args.data_dir).log(args.node)
     if not log.exists():
@@ -94,6 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
     fab.add_parser("build", help="build (or find cached) peer, orderer, ... and print their folder").set_defaults(
         func=cmd_fabric_build
     )
+    cc = sub.add_parser("chaincode", help="the deposits chaincode").add_subparsers(dest="action", required=True)
+    cc.add_parser(
+        "upgrade", help="restart the chaincode servers with the current code and commit a new definition sequence"
+    ).set_defaults(func=cmd_chaincode_upgrade)
+    sub.add_parser("demo", help="run the payment story against the running gateways").set_defaults(func=cmd_demo)
     return p
 
 

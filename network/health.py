@@ -48,6 +48,20 @@ def wait_port(name: str, port: int, timeout: float = 30.0) -> None:
     raise TimeoutError(f"{name} not listening on 127.0.0.1:{port} after {timeout:.0f}s; see its log")
 
 
+def wait_http(name: str, url: str, timeout: float = 30.0) -> None:
+    """Raise TimeoutError naming the service unless url answers 200 within timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1.0) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"{name} did not answer {url} within {timeout:.0f}s; see its log")
+
+
 def metric(port: int, name: str, labels: dict[str, str] | None = None) -> str | None:
     """The textual value of a Prometheus sample on the node's /metrics, or None if absent or unreachable."""
     try:

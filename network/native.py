@@ -47,6 +47,8 @@ def _start_time(pid: int) -> str | None:
 class NativeRuntime:
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
+        # Children started by this process, kept so they can be reaped (the CLI exits and leaves them to init).
+        self._children: dict[str, subprocess.Popen[bytes]] = {}
 
     def pid(self, name: str) -> int | None:
         """The pid of our running process for name, or None."""
@@ -104,13 +106,17 @@ class NativeRuntime:
                 break
             time.sleep(0.01)
         self.layout.pid(svc.name).write_text(f"{proc.pid} {started}\n")
+        self._children[svc.name] = proc
         return proc.pid
 
     def stop(self, name: str, timeout: float = 15.0) -> bool:
         """Stop our process for name (SIGTERM, then SIGKILL after timeout). True if one was running."""
         pid = self.pid(name)
         self.layout.pid(name).unlink(missing_ok=True)
+        child = self._children.pop(name, None)
         if pid is None:
+            if child is not None:
+                child.poll()
             return False
         try:
             os.killpg(pid, signal.SIGTERM)
@@ -119,10 +125,14 @@ class NativeRuntime:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if _start_time(pid) is None or _is_zombie(pid):
+                if child is not None:
+                    child.wait(5)
                 return True
             time.sleep(0.05)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)
+        if child is not None:
+            child.wait(5)
         return True
 
     def names(self) -> list[str]:

@@ -14,16 +14,17 @@ import time
 from pathlib import Path
 from typing import Any
 
+from gateway.directory import ensure_api_keys
 from network import configtx, pki
-from network.chaincode_deploy import ChaincodeDeployer
+from network.chaincode_deploy import PROJECT_ROOT, ChaincodeDeployer
 from network.channel_config import parse_config_block
 from network.fabric_build import ensure_binaries, sampleconfig_dir
 from network.fabric_cli import FabricCommandError, FabricTools
-from network.health import healthz, metric, wait_healthy, wait_port
+from network.health import healthz, metric, wait_healthy, wait_http, wait_port
 from network.layout import Layout
 from network.native import NativeRuntime, Service
 from network.nodes import orderer_env, peer_env
-from network.topology import Org, Topology
+from network.topology import DEFAULT_TOPOLOGY, Org, Topology, load_topology
 
 
 def _say(msg: str) -> None:
@@ -44,8 +45,11 @@ def _node_config(layout: Layout, sampleconfig: Path) -> Path:
 
 
 class Network:
-    def __init__(self, topology: Topology, layout: Layout, bindir: Path, cfg: Path) -> None:
+    def __init__(
+        self, topology: Topology, layout: Layout, bindir: Path, cfg: Path, topology_path: Path = DEFAULT_TOPOLOGY
+    ) -> None:
         self.topology = topology
+        self.topology_path = topology_path
         self.layout = layout
         self.bindir = bindir
         self.cfg = cfg
@@ -54,10 +58,12 @@ class Network:
         self.chaincode = ChaincodeDeployer(topology, layout, self.tools)
 
     @classmethod
-    def open(cls, topology: Topology, layout: Layout) -> Network:
-        """Build (or reuse cached) Fabric binaries and return the network. Raises FabricBuildError."""
+    def open(cls, layout: Layout, topology_path: Path = DEFAULT_TOPOLOGY) -> Network:
+        """Load the topology, build (or reuse cached) Fabric binaries. Raises FabricBuildError."""
+        topology = load_topology(topology_path)
         bindir = ensure_binaries(topology.fabric)
-        return cls(topology, layout, bindir, _node_config(layout, sampleconfig_dir(topology.fabric)))
+        cfg = _node_config(layout, sampleconfig_dir(topology.fabric))
+        return cls(topology, layout, bindir, cfg, topology_path)
 
     # -- services ------------------------------------------------------------------------------------
     def orderer_service(self, org: Org) -> Service:
@@ -86,14 +92,34 @@ class Network:
     def chaincode_services(self) -> list[Service]:
         return [self.chaincode.server_service(o) for o in self.topology.orgs]
 
-    def all_service_names(self) -> list[str]:
+    def gateway_service(self, org: Org) -> Service:
+        return Service(
+            name=f"gateway.{org.domain}",
+            argv=[sys.executable, "-m", "gateway"],
+            env={
+                "DEPOSITS_GATEWAY_ORG": org.name,
+                "DEPOSITS_GATEWAY_DATA_DIR": str(self.layout.root),
+                "DEPOSITS_GATEWAY_TOPOLOGY": str(self.topology_path),
+                "PYTHONPATH": str(PROJECT_ROOT),
+                "PYTHONUNBUFFERED": "1",
+            },
+            ports=(org.gateway_port,),
+        )
+
+    def gateway_services(self) -> list[Service]:
+        return [self.gateway_service(o) for o in self.topology.orgs]
+
+    def all_services(self) -> list[Service]:
         """In start order."""
-        return [s.name for s in (*self.fabric_services(), *self.chaincode_services())]
+        return [*self.fabric_services(), *self.chaincode_services(), *self.gateway_services()]
+
+    def all_service_names(self) -> list[str]:
+        return [s.name for s in self.all_services()]
 
     # -- lifecycle -----------------------------------------------------------------------------------
     def up(self) -> None:
         """Start everything and join the channel. Raises PortInUseError before starting anything."""
-        self.runtime.check_ports([*self.fabric_services(), *self.chaincode_services()])
+        self.runtime.check_ports(self.all_services())
         pki.generate(self.layout.crypto, self.topology)
         block = configtx.make_genesis_block(
             self.topology, self.layout.crypto, self.layout.channel, self.bindir / "configtxgen"
@@ -111,6 +137,33 @@ class Network:
         self.wait_for_leader()
         _say(f"channel {self.topology.channel} up: {len(self.topology.orgs)} orderers, {len(self.topology.orgs)} peers")
         self.deploy_chaincode()
+        self.start_gateways()
+
+    def start_gateways(self) -> None:
+        for org in self.topology.orgs:
+            ensure_api_keys(self.layout, org)
+            self.runtime.start(self.gateway_service(org))
+        for org in self.topology.orgs:
+            wait_http(f"gateway.{org.domain}", f"http://127.0.0.1:{org.gateway_port}/healthz")
+        _say("gateways: " + ", ".join(f"{o.name} http://127.0.0.1:{o.gateway_port}" for o in self.topology.orgs))
+
+    def gateways_status(self) -> list[dict[str, Any]]:
+        out = []
+        for org in self.topology.orgs:
+            keys = ensure_api_keys(self.layout, org) if self.layout.crypto.exists() else {}
+            out.append(
+                {
+                    "org": org.name,
+                    "msp_id": org.msp_id,
+                    "url": f"http://127.0.0.1:{org.gateway_port}",
+                    "running": self.runtime.running(f"gateway.{org.domain}"),
+                    "identities": [
+                        {"name": i.name, "ref": i.ref, "role": i.role, "api_key": keys.get(i.name)}
+                        for i in org.identities
+                    ],
+                }
+            )
+        return out
 
     def deploy_chaincode(self, *, restart_servers: bool = False) -> None:
         """Start each org's chaincode server; commit the current definition (a new sequence if the code changed)."""
@@ -270,4 +323,5 @@ class Network:
                 **(self.channel_config() or {"members": [], "consenters": []}),
             },
             "nodes": nodes,
+            "gateways": self.gateways_status(),
         }

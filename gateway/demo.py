@@ -1,0 +1,135 @@
+"""`deposits demo`: the story this system exists for, told step by step against the running gateways."""
+
+from __future__ import annotations
+
+import json
+import queue
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    label: str
+    url: str
+    api_key: str
+
+
+class DemoError(RuntimeError):
+    pass
+
+
+def actors_from_status(gateways: list[dict[str, Any]]) -> dict[str, Actor]:
+    """`Org/name` → Actor, from `deposits network status --json`'s `gateways`."""
+    out = {}
+    for gw in gateways:
+        for ident in gw["identities"]:
+            out[ident["ref"]] = Actor(ident["ref"], gw["url"], ident["api_key"])
+    return out
+
+
+class Client:
+    def __init__(self, say: Callable[[str], None]) -> None:
+        self.http = httpx.Client(timeout=30.0)
+        self.say = say
+
+    def call(self, actor: Actor, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {actor.api_key}"}
+        if method == "POST":
+            headers["Idempotency-Key"] = secrets.token_hex(16)
+        r = self.http.request(method, actor.url + path, json=body, headers=headers)
+        if r.status_code >= 400:
+            raise DemoError(f"{actor.label} {method} {path} → {r.status_code} {r.text}")
+        data: dict[str, Any] = r.json()
+        return data
+
+
+def watch_events(actor: Actor, sink: queue.Queue[dict[str, Any]], ready: threading.Event) -> None:
+    """Follow the gateway's event stream (SSE) and put each event's data into sink."""
+    headers = {"Authorization": f"Bearer {actor.api_key}"}
+    with httpx.Client(timeout=None) as http, http.stream("GET", actor.url + "/v1/events", headers=headers) as r:
+        ready.set()
+        for line in r.iter_lines():
+            if line.startswith("data: "):
+                sink.put(json.loads(line[6:]))
+
+
+def run_demo(gateways: list[dict[str, Any]], say: Callable[[str], None] = print) -> dict[str, Any]:
+    """Run the story; returns the auditor's final supply report. Raises DemoError on any failed step."""
+    a = actors_from_status(gateways)
+    bank, compliance = a["BankOrg/issuer"], a["BankOrg/compliance"]
+    buyer, seller, auditor = a["PlatformOrg/buyer-us"], a["PlatformOrg/seller-cn"], a["AuditorOrg/auditor"]
+    del compliance
+    c = Client(say)
+    run = secrets.token_hex(3)
+    buyer_acct, seller_acct = f"acme-us-{run}", f"shenzhen-cn-{run}"
+
+    events: queue.Queue[dict[str, Any]] = queue.Queue()
+    ready = threading.Event()
+    threading.Thread(target=watch_events, args=(seller, events, ready), daemon=True).start()
+    ready.wait(10)
+
+    say(f"1. BankOrg opens accounts for a US buyer ({buyer_acct}) and a Chinese supplier ({seller_acct})")
+    c.call(bank, "POST", "/v1/accounts", {"id": buyer_acct, "holder": buyer.label, "kyc_ref": f"KYC-US-{run}"})
+    c.call(bank, "POST", "/v1/accounts", {"id": seller_acct, "holder": seller.label, "kyc_ref": f"KYC-CN-{run}"})
+
+    for cur, mint_amt, pay_amt, redeem_amt in (
+        ("USD", "1000000.00", "125000.50", "25000.00"),
+        ("EUR", "500000.00", "80000.25", "10000.00"),
+    ):
+        r = c.call(
+            bank,
+            "POST",
+            "/v1/mints",
+            {"account": buyer_acct, "currency": cur, "amount": mint_amt, "reserve_ref": f"RESERVE-{cur}-{run}"},
+        )
+        say(
+            f"2. BankOrg mints {mint_amt} {cur} to {buyer_acct} against reserve RESERVE-{cur}-{run} "
+            f"(tx {r['tx_id'][:12]}…, block {r['block_number']})"
+        )
+        invoice = f"INV-2026-001-{cur}-{run}"
+        started = time.monotonic()
+        r = c.call(
+            buyer,
+            "POST",
+            "/v1/transfers",
+            {"from": buyer_acct, "to": seller_acct, "currency": cur, "amount": pay_amt, "reference": invoice},
+        )
+        say(f"3. The buyer pays {pay_amt} {cur} for invoice {invoice} (committed in block {r['block_number']})")
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                ev = events.get(timeout=max(0.1, deadline - time.monotonic()))
+            except queue.Empty:
+                raise DemoError(f"the supplier saw no payment event for {invoice} within 15 s") from None
+            if ev["tx_id"] == r["tx_id"]:
+                break
+        say(
+            f"4. The supplier sees the payment arrive from the event stream after {time.monotonic() - started:.2f}s: "
+            f"{ev['type']} {json.dumps(ev['payload'], sort_keys=True)}"
+        )
+        bal = c.call(seller, "GET", f"/v1/accounts/{seller_acct}")["balances"]
+        say(f"   supplier balance: {bal}")
+        red = c.call(seller, "POST", "/v1/redemptions", {"account": seller_acct, "currency": cur, "amount": redeem_amt})
+        say(f"5. The supplier redeems {redeem_amt} {cur} (redemption {red['redemption_id']}, pending)")
+        c.call(bank, "POST", f"/v1/redemptions/{red['redemption_id']}/settle", {"payout_ref": f"WIRE-{cur}-{run}"})
+        state = c.call(seller, "GET", f"/v1/redemptions/{red['redemption_id']}")
+        say(f"   BankOrg settles it with payout WIRE-{cur}-{run}: redemption is {state['status']}")
+
+    supply = c.call(auditor, "GET", "/v1/supply")
+    say("6. The auditor's supply report:")
+    for cur, f in supply.items():
+        say(
+            f"   {cur}: minted {f['minted']}, redeemed {f['redeemed']}, outstanding {f['outstanding']} = "
+            f"balances {f['balances_total']} + pending redemptions {f['pending_redemptions']} "
+            f"→ {'holds' if f['invariant_holds'] else 'BROKEN'}"
+        )
+        if not f["invariant_holds"]:
+            raise DemoError(f"supply invariant broken for {cur}")
+    return supply

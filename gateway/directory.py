@@ -1,0 +1,100 @@
+"""Who may call a gateway: the org's dev identities, their Fabric credentials and their API keys.
+
+Dev API keys are generated at the first start and kept in `<data>/gateways/<Org>/api-keys.json` (mode
+0600); only their SHA-256 digests are compared at request time, and keys are never logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+
+from network.layout import Layout
+from network.pki import OrgCrypto
+from network.topology import Org, Topology
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """An authenticated API user, bound to one Fabric identity of the gateway's org."""
+
+    org: str
+    name: str
+    role: str
+    msp_id: str
+    msp_dir: Path
+
+    @property
+    def ref(self) -> str:
+        return f"{self.org}/{self.name}"
+
+
+def api_keys_path(layout: Layout, org: Org) -> Path:
+    return layout.gateways / org.name / "api-keys.json"
+
+
+def ensure_api_keys(layout: Layout, org: Org) -> dict[str, str]:
+    """identity name → API key for org's dev identities; creates missing keys, keeps existing ones."""
+    path = api_keys_path(layout, org)
+    keys: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    changed = False
+    for ident in org.identities:
+        if ident.name not in keys:
+            keys[ident.name] = f"dev-{org.name.lower()}-{ident.name}-{secrets.token_urlsafe(24)}"
+            changed = True
+    if changed:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(keys, indent=2, sort_keys=True) + "\n")
+        path.chmod(0o600)
+    return keys
+
+
+def _digest(key: str) -> bytes:
+    return hashlib.sha256(key.encode()).digest()
+
+
+class Directory:
+    """Resolves API keys to callers (this org) and identity references to certificate subjects (any org)."""
+
+    def __init__(self, topology: Topology, layout: Layout, org: Org) -> None:
+        self.topology = topology
+        self.layout = layout
+        self.org = org
+        keys = ensure_api_keys(layout, org)
+        crypto = OrgCrypto(layout.crypto, org)
+        self._callers = [
+            (_digest(keys[i.name]), Caller(org.name, i.name, i.role, org.msp_id, crypto.user_msp(i.name)))
+            for i in org.identities
+        ]
+
+    def authenticate(self, api_key: str) -> Caller | None:
+        """The caller whose key this is, compared in constant time; None if unknown."""
+        d = _digest(api_key)
+        found = None
+        for digest, caller in self._callers:
+            if hmac.compare_digest(digest, d):
+                found = caller
+        return found
+
+    @property
+    def callers(self) -> list[Caller]:
+        return [c for _, c in self._callers]
+
+    def holder(self, ref: str) -> tuple[str, str] | None:
+        """`Org/name` → (MSP ID, certificate subject) of that identity, or None if there is no such identity."""
+        org_name, _, name = ref.partition("/")
+        try:
+            org = self.topology.org(org_name)
+        except KeyError:
+            return None
+        if name not in {i.name for i in org.identities}:
+            return None
+        cert_path = OrgCrypto(self.layout.crypto, org).user_msp(name) / "signcerts" / "cert.pem"
+        cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+        return org.msp_id, cert.subject.rfc4514_string()

@@ -1,0 +1,132 @@
+"""The ledger port on Fabric: one Gateway connection per caller identity, to the org's own peer.
+
+This is the one place where the Fabric client's errors become the service's errors.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+
+from gateway import fabric
+from gateway.directory import Caller
+from gateway.errors import ChaincodeRejected, CommitUnknown, LedgerUnavailable, RetryableConflict, ServiceError
+from gateway.ledger import Endorsed, LedgerEvent, TxStatus
+
+# Validation codes after which a fresh endorsement may succeed: the world moved under the transaction.
+_RETRYABLE_COMMIT_CODES = {"MVCC_READ_CONFLICT", "PHANTOM_READ_CONFLICT"}
+# The Gateway's wording when endorsers at different heights return different read/write sets.
+_ENDORSER_MISMATCH = "ProposalResponsePayloads do not match"
+
+
+@dataclass(frozen=True, slots=True)
+class PeerEndpoint:
+    address: str
+    tls_ca_pem: bytes
+    channel: str
+    chaincode: str
+
+
+def _unavailable(exc: fabric.GatewayError) -> bool:
+    return exc.code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED)
+
+
+@contextmanager
+def translate_errors() -> Iterator[None]:
+    """Map the Fabric client's errors to service errors (`raise … from`)."""
+    try:
+        yield
+    except fabric.CommitError as exc:
+        if exc.code_name in _RETRYABLE_COMMIT_CODES:
+            raise RetryableConflict(f"transaction {exc.transaction_id} invalid: {exc.code_name}") from exc
+        raise ServiceError(
+            f"transaction {exc.transaction_id} was committed invalid: {exc.code_name}", code="TX_INVALID", status=500
+        ) from exc
+    except fabric.CommitStatusError as exc:
+        raise CommitUnknown(f"commit status of {exc.transaction_id} unknown: {exc.message}") from exc
+    except fabric.GatewayError as exc:
+        if exc.chaincode_code:
+            raise ChaincodeRejected(exc.chaincode_code, exc.chaincode_message or "") from exc
+        if any(_ENDORSER_MISMATCH in d.message for d in exc.details) or _ENDORSER_MISMATCH in exc.message:
+            raise RetryableConflict(f"endorsers disagree: {exc.message}") from exc
+        if _unavailable(exc) or isinstance(exc, fabric.SubmitError):
+            raise LedgerUnavailable(f"ledger unavailable: {exc.message}") from exc
+        if exc.code == grpc.StatusCode.FAILED_PRECONDITION:
+            raise LedgerUnavailable(f"no endorsers available: {exc.message}") from exc
+        raise ServiceError(f"ledger error: {exc.message}", code="LEDGER_ERROR", status=502) from exc
+
+
+class _Events:
+    def __init__(self, stream: fabric.ChaincodeEvents) -> None:
+        self._stream = stream
+
+    def __iter__(self) -> Iterator[LedgerEvent]:
+        with translate_errors():
+            for e in self._stream:
+                yield LedgerEvent(e.block_number, e.transaction_id, e.event_name, e.payload)
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+class FabricLedger:
+    def __init__(self, peer: PeerEndpoint, timeouts: fabric.Timeouts | None = None) -> None:
+        self._peer = peer
+        self._timeouts = timeouts
+        self._gateways: dict[str, fabric.Gateway] = {}
+        self._lock = threading.Lock()
+
+    def _network(self, caller: Caller) -> fabric.Network:
+        with self._lock:
+            gw = self._gateways.get(caller.ref)
+            if gw is None:
+                identity, signer = fabric.load_msp(Path(caller.msp_dir), caller.msp_id)
+                gw = fabric.connect(
+                    self._peer.address, self._peer.tls_ca_pem, identity, signer, timeouts=self._timeouts
+                )
+                self._gateways[caller.ref] = gw
+        return gw.get_network(self._peer.channel)
+
+    def _contract(self, caller: Caller) -> fabric.Contract:
+        return self._network(caller).get_contract(self._peer.chaincode)
+
+    def endorse(self, caller: Caller, function: str, args: list[bytes]) -> Endorsed:
+        with translate_errors():
+            tx = self._contract(caller).new_proposal(function, args).endorse()
+            return Endorsed(tx.transaction_id, tx.bytes(), tx.result)
+
+    def submit(self, caller: Caller, envelope: bytes) -> TxStatus:
+        network = self._network(caller)
+        with translate_errors():
+            commit = network.new_transaction(envelope).submit()
+            status = commit.get_status()
+            if not status.successful:
+                raise fabric.CommitError(status.transaction_id, status.code, status.code_name, status.block_number)
+            return TxStatus(status.transaction_id, True, True, status.code_name, status.block_number)
+
+    def status(self, caller: Caller, tx_id: str) -> TxStatus:
+        with translate_errors():
+            s = self._network(caller).get_commit_status(tx_id)
+            return TxStatus(tx_id, True, s.successful, s.code_name, s.block_number)
+
+    def evaluate(self, caller: Caller, function: str, args: list[bytes]) -> bytes:
+        with translate_errors():
+            return self._contract(caller).evaluate_transaction(function, args)
+
+    def events(self, caller: Caller, start_block: int | None, after_tx_id: str | None) -> _Events:
+        with translate_errors():
+            stream = self._network(caller).get_chaincode_events(
+                self._peer.chaincode, start_block=start_block, after_transaction_id=after_tx_id
+            )
+        return _Events(stream)
+
+    def close(self) -> None:
+        with self._lock:
+            for gw in self._gateways.values():
+                gw.close()
+            self._gateways.clear()

@@ -1,0 +1,68 @@
+"""The ledger port: what the service needs from Fabric. `FabricLedger` implements it on the Gateway API;
+unit tests use a fake that runs the real contract in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from gateway.directory import Caller
+
+
+@dataclass(frozen=True, slots=True)
+class Endorsed:
+    """An endorsed, signed transaction, not yet submitted: persist it to resubmit the same bytes."""
+
+    tx_id: str
+    envelope: bytes
+    result: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class TxStatus:
+    tx_id: str
+    found: bool
+    valid: bool
+    validation_code: str
+    block_number: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEvent:
+    block_number: int
+    tx_id: str
+    name: str
+    payload: bytes
+
+
+class EventStream(Protocol):
+    def __iter__(self) -> Iterator[LedgerEvent]: ...
+
+    def close(self) -> None: ...
+
+
+class Ledger(Protocol):
+    def endorse(self, caller: Caller, function: str, args: list[bytes]) -> Endorsed:
+        """Raises ChaincodeRejected, RetryableConflict, LedgerUnavailable."""
+        ...
+
+    def submit(self, caller: Caller, envelope: bytes) -> TxStatus:
+        """Submit and wait for the commit. Raises RetryableConflict (invalid by MVCC), ChaincodeRejected,
+        LedgerUnavailable, CommitUnknown."""
+        ...
+
+    def status(self, caller: Caller, tx_id: str) -> TxStatus:
+        """Raises LedgerUnavailable, CommitUnknown."""
+        ...
+
+    def evaluate(self, caller: Caller, function: str, args: list[bytes]) -> bytes:
+        """Raises ChaincodeRejected, LedgerUnavailable."""
+        ...
+
+    def events(self, caller: Caller, start_block: int | None, after_tx_id: str | None) -> EventStream:
+        """Committed chaincode events from start_block (None: from the next commit), after after_tx_id."""
+        ...
+
+    def close(self) -> None: ...

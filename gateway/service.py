@@ -1,0 +1,129 @@
+"""Use cases of the gateway: exactly-once writes and reads against the ledger port.
+
+Exactly once, in two layers:
+1. The ledger: every write carries a `request_id` derived from (caller, Idempotency-Key); the contract
+   records it and refuses a replay with DUPLICATE_REQUEST, so no retry path can move money twice.
+2. The gateway: the (caller, key) record holds the request's fingerprint, and — written before submit —
+   the endorsed envelope; a repeat returns the first answer, a repeat after a crash resubmits the SAME
+   envelope (same transaction id) instead of making a new transaction.
+MVCC / phantom-read conflicts and endorser mismatches are retried with a fresh endorsement, bounded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from gateway.directory import Caller
+from gateway.errors import BadRequest, ChaincodeRejected, LedgerUnavailable, RetryableConflict
+from gateway.idempotency import IdempotencyStore, Record
+from gateway.ledger import Endorsed, Ledger, TxStatus
+
+Present = Callable[[dict[str, Any], TxStatus], dict[str, Any]]
+
+
+def canonical(obj: Any) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+class WriteService:
+    def __init__(self, ledger: Ledger, store: IdempotencyStore, *, max_attempts: int = 6) -> None:
+        self.ledger = ledger
+        self.store = store
+        self.max_attempts = max_attempts
+        self.conflict_retries = 0
+
+    @staticmethod
+    def request_id(caller: Caller, key: str) -> str:
+        return hashlib.sha256(f"{caller.msp_id}\n{caller.name}\n{key}".encode()).hexdigest()[:40]
+
+    def write(
+        self, caller: Caller, idempotency_key: str | None, function: str, args: dict[str, Any], present: Present
+    ) -> Outcome:
+        """Run one write exactly once per (caller, Idempotency-Key).
+
+        Raises BadRequest (IDEMPOTENCY_KEY_REUSED, 422), ChaincodeRejected, RetryableConflict (retries
+        exhausted), LedgerUnavailable, CommitUnknown.
+        """
+        key = idempotency_key or f"auto-{uuid.uuid4()}"
+        fingerprint = hashlib.sha256(canonical({"function": function, "args": args})).hexdigest()
+        with self.store.exclusive(caller.ref, key):
+            rec = self.store.get(caller.ref, key)
+            if rec is not None and rec.fingerprint != fingerprint:
+                raise BadRequest(
+                    "this Idempotency-Key was used with a different request", code="IDEMPOTENCY_KEY_REUSED", status=422
+                )
+            if rec is not None and rec.done:
+                return Outcome(rec.status or 200, json.loads(rec.body or "{}"), replayed=True)
+            if rec is None:
+                self.store.create(caller.ref, key, fingerprint)
+            elif rec.envelope is not None:
+                recovered = self._recover(caller, rec, present)
+                if recovered is not None:
+                    return recovered
+            call_args = {**args, "request_id": self.request_id(caller, key)}
+            return self._attempts(caller, key, function, call_args, present)
+
+    def _attempts(self, caller: Caller, key: str, function: str, args: dict[str, Any], present: Present) -> Outcome:
+        for attempt in range(self.max_attempts):
+            if attempt:
+                self.conflict_retries += 1
+                time.sleep(min(0.05 * 2**attempt, 1.0))
+            try:
+                endorsed = self.ledger.endorse(caller, function, [canonical(args)])
+            except ChaincodeRejected as exc:
+                self.store.finish(caller.ref, key, exc.status, json.dumps(_problem_body(exc)))
+                raise
+            except RetryableConflict:
+                continue
+            except LedgerUnavailable:
+                self.store.forget(caller.ref, key)
+                raise
+            self.store.endorsed(caller.ref, key, endorsed.tx_id, endorsed.envelope, endorsed.result)
+            try:
+                status = self.ledger.submit(caller, endorsed.envelope)
+            except RetryableConflict:
+                continue
+            return self._finish(caller, key, endorsed, status, present)
+        raise RetryableConflict(f"gave up after {self.max_attempts} conflicting attempts; retry later")
+
+    def _recover(self, caller: Caller, rec: Record, present: Present) -> Outcome | None:
+        """A previous attempt was endorsed (maybe submitted) but never answered: settle that transaction."""
+        assert rec.envelope is not None and rec.tx_id is not None and rec.result is not None
+        endorsed = Endorsed(rec.tx_id, rec.envelope, rec.result)
+        try:
+            status = self.ledger.submit(caller, rec.envelope)  # same envelope, same tx id: never a second effect
+        except RetryableConflict:
+            return None  # it committed invalid: nothing happened, endorse afresh
+        except LedgerUnavailable:
+            status = self.ledger.status(caller, rec.tx_id)
+            if not status.valid:
+                return None
+        return self._finish(caller, rec.key, endorsed, status, present)
+
+    def _finish(self, caller: Caller, key: str, endorsed: Endorsed, status: TxStatus, present: Present) -> Outcome:
+        result = json.loads(endorsed.result) if endorsed.result else {}
+        body = {
+            "tx_id": endorsed.tx_id,
+            "block_number": status.block_number,
+            "status": "committed",
+            **present(result, status),
+        }
+        self.store.finish(caller.ref, key, 201, json.dumps(body, sort_keys=True))
+        return Outcome(201, body)
+
+
+def _problem_body(exc: ChaincodeRejected) -> dict[str, Any]:
+    return {"type": "about:blank", "title": exc.code, "status": exc.status, "code": exc.code, "detail": exc.message}

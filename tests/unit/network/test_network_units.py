@@ -1,0 +1,92 @@
+"""The network's pure parts: topology validation, PKI shapes, configtx, packages, the port check."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+import yaml
+from cryptography import x509
+
+from network import configtx, pki
+from network.chaincode_deploy import ChaincodeDeployer
+from network.fabric_cli import FabricTools
+from network.layout import Layout
+from network.native import NativeRuntime, PortInUseError, Service
+from network.topology import DEFAULT_TOPOLOGY, load_topology
+
+
+def test_topology_names_three_orgs_each_with_an_orderer_and_a_peer() -> None:
+    topo = load_topology()
+    assert [o.msp_id for o in topo.orgs] == ["BankMSP", "PlatformMSP", "AuditorMSP"]
+    assert len(topo.orderers) == 3 and len(topo.peers) == 3
+    assert topo.org("BankOrg") is topo.org("BankMSP")
+
+
+def test_topology_rejects_a_port_used_twice(tmp_path: Path) -> None:
+    raw = yaml.safe_load(DEFAULT_TOPOLOGY.read_text())
+    raw["orgs"][1]["peer"]["port"] = raw["orgs"][0]["peer"]["port"]
+    path = tmp_path / "t.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(ValueError, match="port 7051"):
+        load_topology(path)
+
+
+def test_pki_puts_the_role_in_the_certificate_and_keeps_existing_material(tmp_path: Path) -> None:
+    topo = load_topology()
+    pki.generate(tmp_path, topo)
+    bank = topo.org("BankOrg")
+    cert_path = pki.OrgCrypto(tmp_path, bank).user_msp("issuer") / "signcerts" / "cert.pem"
+    cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    ext = cert.extensions.get_extension_for_oid(pki.ATTRIBUTE_OID).value
+    assert isinstance(ext, x509.UnrecognizedExtension)
+    assert json.loads(ext.value) == {"attrs": {"role": "issuer"}}
+    ous = [a.value for a in cert.subject.get_attributes_for_oid(x509.NameOID.ORGANIZATIONAL_UNIT_NAME)]
+    assert ous == ["client"]
+    admin = pki.OrgCrypto(tmp_path, bank).admin_msp() / "signcerts" / "cert.pem"
+    assert "OU=admin" in x509.load_pem_x509_certificate(admin.read_bytes()).subject.rfc4514_string()
+    before = cert_path.read_bytes()
+    pki.generate(tmp_path, topo)
+    assert cert_path.read_bytes() == before
+
+
+def test_configtx_lists_every_orderer_as_consenter_and_every_org_with_an_anchor_peer(tmp_path: Path) -> None:
+    topo = load_topology()
+    doc = configtx.render(topo, tmp_path)["Profiles"][configtx.PROFILE]
+    consenters = doc["Orderer"]["EtcdRaft"]["Consenters"]
+    assert [(c["Host"], c["Port"]) for c in consenters] == [("127.0.0.1", o.port) for o in topo.orderers]
+    anchors = [o["AnchorPeers"][0]["Port"] for o in doc["Application"]["Organizations"]]
+    assert anchors == [p.port for p in topo.peers]
+
+
+def test_chaincode_packages_are_reproducible_and_distinct_per_org(tmp_path: Path) -> None:
+    topo = load_topology()
+    layout = Layout(tmp_path)
+    deployer = ChaincodeDeployer(topo, layout, FabricTools(tmp_path, tmp_path, layout, topo))
+    _, first = deployer.package(topo.orgs[0])
+    _, again = deployer.package(topo.orgs[0])
+    _, other = deployer.package(topo.orgs[1])
+    assert first == again != other
+    assert first.startswith("deposits_1.0:")
+
+
+def test_port_in_use_is_reported_with_the_service_and_port(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        runtime = NativeRuntime(Layout(tmp_path))
+        with pytest.raises(PortInUseError, match=f"port {port} needed by peer0.test"):
+            runtime.check_ports([Service("peer0.test", ["true"], {}, ports=(port,))])
+
+
+def test_native_runtime_starts_and_stops_a_process(tmp_path: Path) -> None:
+    runtime = NativeRuntime(Layout(tmp_path))
+    pid = runtime.start(Service("sleeper", ["sleep", "30"], {}))
+    assert runtime.pid("sleeper") == pid
+    assert runtime.start(Service("sleeper", ["sleep", "30"], {})) == pid  # idempotent
+    assert runtime.stop("sleeper")
+    assert runtime.pid("sleeper") is None
+    assert not runtime.stop("sleeper")
