@@ -1,0 +1,60 @@
+"""The contract's stable error codes.
+
+A refused transaction answers with the message `CODE: text` (`str(ContractError)`). Clients parse the
+code — the part before the first `": "` — and never the prose after it, which may change.
+
+    ContractError(code, message)
+    ├── INVALID_ARGUMENT        malformed arguments: not one JSON object, missing/extra fields, wrong types
+    ├── INVALID_AMOUNT          amount not an integer of minor units in (0, 10**15], or a bad decimal string
+    ├── UNKNOWN_CURRENCY        a currency the ledger does not issue
+    ├── UNKNOWN_FUNCTION        args[0] names no transaction
+    ├── UNAUTHORIZED            the caller's identity/role may not do this
+    ├── UNKNOWN_ACCOUNT         no account with that id
+    ├── UNKNOWN_REDEMPTION      no redemption with that id
+    ├── ACCOUNT_EXISTS          opening an id that is taken
+    ├── DUPLICATE_REQUEST       this request_id (per MSP) already committed
+    ├── DUPLICATE_RESERVE_REF   this reserve reference already backs a mint
+    ├── INVALID_STATE           the transition is not allowed from the current status
+    ├── INSUFFICIENT_FUNDS      a debit larger than the balance
+    └── ACCOUNT_FROZEN          a frozen account may neither send nor receive
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    INVALID_ARGUMENT = "INVALID_ARGUMENT"
+    INVALID_AMOUNT = "INVALID_AMOUNT"
+    UNKNOWN_CURRENCY = "UNKNOWN_CURRENCY"
+    UNKNOWN_FUNCTION = "UNKNOWN_FUNCTION"
+    UNAUTHORIZED = "UNAUTHORIZED"
+    UNKNOWN_ACCOUNT = "UNKNOWN_ACCOUNT"
+    UNKNOWN_REDEMPTION = "UNKNOWN_REDEMPTION"
+    ACCOUNT_EXISTS = "ACCOUNT_EXISTS"
+    DUPLICATE_REQUEST = "DUPLICATE_REQUEST"
+    DUPLICATE_RESERVE_REF = "DUPLICATE_RESERVE_REF"
+    INVALID_STATE = "INVALID_STATE"
+    INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS"
+    ACCOUNT_FROZEN = "ACCOUNT_FROZEN"
+
+
+class ContractError(Exception):
+    """A transaction refused by a rule. `str(error)` is the wire form `CODE: message`."""
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(code, message)
+        self.code = code
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+def parse_error(text: str) -> tuple[ErrorCode, str] | None:
+    """Split a wire message `CODE: message` into its code and message; None when it carries no known code."""
+    code, sep, message = text.partition(": ")
+    if not sep or code not in ErrorCode.__members__:
+        return None
+    return ErrorCode(code), message

@@ -1,0 +1,166 @@
+"""An in-memory `ChaincodeStub` and world state, for unit tests and in-process fakes.
+
+It behaves like a peer where it matters to the contract:
+
+- Simulation reads committed state only (a transaction does not see its own writes), and range reads
+  come back in key order.
+- Writes go to the stub's write set; `commit()` validates the read set against the world as Fabric does
+  — every key read must still have the version it had (else MVCC_READ_CONFLICT), every range read must
+  return the same keys at the same versions (else PHANTOM_READ_CONFLICT) — and only then applies them.
+  Call `commit()` only after a successful invoke: a failed transaction's writes are never applied.
+- The last `set_event` wins, and a committed event is appended to `WorldState.events`.
+
+Usage::
+
+    world = WorldState()
+    stub = MemoryStub(world, creator=..., args=[b"mint", b"{...}"], tx_id="tx1", timestamp=TxTimestamp(1, 0))
+    if isinstance(await invoke(stub), Ok):
+        stub.commit()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from chaincode.stub import Creator, ShimError, TxTimestamp
+
+
+class CommitConflict(Exception):
+    """The transaction is invalid at commit; `validation_code` is Fabric's name for why."""
+
+    def __init__(self, validation_code: str, key: str) -> None:
+        super().__init__(f"{validation_code} on {key!r}")
+        self.validation_code = validation_code
+        self.key = key
+
+
+@dataclass(frozen=True, slots=True)
+class CommittedEvent:
+    tx_id: str
+    name: str
+    payload: bytes
+
+
+@dataclass
+class WorldState:
+    """Committed state shared by every stub: values, versions (the commit that last wrote a key), events."""
+
+    data: dict[str, bytes] = field(default_factory=dict)
+    versions: dict[str, int] = field(default_factory=dict)
+    events: list[CommittedEvent] = field(default_factory=list)
+    height: int = 0
+
+    def range(self, start_key: str, end_key: str) -> list[str]:
+        """Keys with start_key <= key < end_key (no upper bound when end_key is empty), in order."""
+        return sorted(k for k in self.data if start_key <= k and (not end_key or k < end_key))
+
+
+class MemoryStub:
+    """One transaction's stub over a `WorldState` (implements `chaincode.stub.ChaincodeStub`)."""
+
+    def __init__(
+        self,
+        world: WorldState,
+        *,
+        creator: Creator,
+        args: Sequence[bytes],
+        tx_id: str,
+        timestamp: TxTimestamp,
+        channel_id: str = "deposits",
+    ) -> None:
+        self._world = world
+        self._creator = creator
+        self._args = list(args)
+        self._tx_id = tx_id
+        self._timestamp = timestamp
+        self._channel_id = channel_id
+        self.reads: dict[str, int | None] = {}
+        self.range_reads: list[tuple[str, str, list[tuple[str, int]]]] = []
+        self.writes: dict[str, bytes | None] = {}  # None: delete
+        self.event: tuple[str, bytes] | None = None
+        self.committed = False
+
+    @property
+    def tx_id(self) -> str:
+        return self._tx_id
+
+    @property
+    def channel_id(self) -> str:
+        return self._channel_id
+
+    @property
+    def args(self) -> Sequence[bytes]:
+        return self._args
+
+    @property
+    def creator(self) -> Creator:
+        return self._creator
+
+    @property
+    def tx_timestamp(self) -> TxTimestamp:
+        return self._timestamp
+
+    async def get_state(self, key: str) -> bytes | None:
+        _check_key(key)
+        self.reads.setdefault(key, self._world.versions.get(key))
+        return self._world.data.get(key)
+
+    async def put_state(self, key: str, value: bytes) -> None:
+        _check_key(key)
+        self.writes[key] = bytes(value)
+
+    async def del_state(self, key: str) -> None:
+        _check_key(key)
+        self.writes[key] = None
+
+    async def get_state_by_range(self, start_key: str, end_key: str) -> list[tuple[str, bytes]]:
+        keys = self._world.range(start_key, end_key)
+        self.range_reads.append((start_key, end_key, [(k, self._world.versions[k]) for k in keys]))
+        return [(k, self._world.data[k]) for k in keys]
+
+    def set_event(self, name: str, payload: bytes) -> None:
+        self.event = (name, bytes(payload))
+
+    @property
+    def write_keys(self) -> frozenset[str]:
+        return frozenset(self.writes)
+
+    @property
+    def read_keys(self) -> frozenset[str]:
+        """Every key read, single or in a range."""
+        in_ranges = {k for _, _, found in self.range_reads for k, _ in found}
+        return frozenset(self.reads) | in_ranges
+
+    def validate(self) -> None:
+        """Raises CommitConflict when the world changed under this transaction's reads."""
+        for key, version in sorted(self.reads.items()):
+            if self._world.versions.get(key) != version:
+                raise CommitConflict("MVCC_READ_CONFLICT", key)
+        for start, end, seen in self.range_reads:
+            now = [(k, self._world.versions[k]) for k in self._world.range(start, end)]
+            if now != seen:
+                raise CommitConflict("PHANTOM_READ_CONFLICT", start)
+
+    def commit(self) -> None:
+        """Validate, then apply the write set and the event. Raises CommitConflict (nothing applied), or
+        RuntimeError when committed twice."""
+        if self.committed:
+            raise RuntimeError(f"transaction {self._tx_id} is already committed")
+        self.validate()
+        self._world.height += 1
+        for key, value in sorted(self.writes.items()):
+            if value is None:
+                self._world.data.pop(key, None)
+                self._world.versions.pop(key, None)
+            else:
+                self._world.data[key] = value
+                self._world.versions[key] = self._world.height
+        if self.event is not None:
+            self._world.events.append(CommittedEvent(self._tx_id, *self.event))
+        self.committed = True
+
+
+def _check_key(key: str) -> None:
+    if not key:
+        raise ShimError("key must not be empty")

@@ -1,0 +1,511 @@
+"""The contract's wire protocol: transaction names, argument shapes and result shapes.
+
+Shared by the chaincode (which parses with `from_json`) and the gateway (which builds with `to_json`).
+
+Invocation: `args[0]` is the function name (`Function`, UTF-8), `args[1]` is ONE JSON object with exactly
+the fields of that function's argument class below (`to_json` writes it canonically; any valid JSON
+object is read). Amounts are JSON integers of minor units; ids and references are strings.
+
+    function             kind      arguments                                                   result
+    open_account         write     account_id, holder_msp, holder_subject, kyc_ref, request_id Event
+    mint                 write     account_id, currency, amount, reserve_ref, request_id        Event
+    transfer             write     from_account, to_account, currency, amount, reference,      Event
+                                   request_id
+    redeem               write     account_id, currency, amount, request_id                    Event (+ redemption_id)
+    settle_redemption    write     redemption_id, payout_ref, request_id                       Event
+    reject_redemption    write     redemption_id, reason, request_id                           Event
+    freeze               write     account_id, reason, request_id                              Event
+    unfreeze             write     account_id, reason, request_id                              Event
+    get_account          read      account_id                                                  AccountView
+    get_account_history  read      account_id                                                  AccountHistory
+    get_supply           read      (none: `{}`)                                                SupplyView
+    get_redemption       read      redemption_id                                               RedemptionView
+
+A write answers with its event's payload (`Event.to_json`), the same bytes it sets as the chaincode
+event, and records it under its request id; a read answers with its view. Failures answer
+`CODE: message` (`chaincode.errors`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field, fields
+from enum import StrEnum
+from typing import Any, ClassVar, Self, TypedDict
+
+from chaincode import domain
+from chaincode.errors import ContractError, ErrorCode
+from chaincode.state import canonical_json
+
+
+class Function(StrEnum):
+    OPEN_ACCOUNT = "open_account"
+    MINT = "mint"
+    TRANSFER = "transfer"
+    REDEEM = "redeem"
+    SETTLE_REDEMPTION = "settle_redemption"
+    REJECT_REDEMPTION = "reject_redemption"
+    FREEZE = "freeze"
+    UNFREEZE = "unfreeze"
+    GET_ACCOUNT = "get_account"
+    GET_ACCOUNT_HISTORY = "get_account_history"
+    GET_SUPPLY = "get_supply"
+    GET_REDEMPTION = "get_redemption"
+
+
+class EventType(StrEnum):
+    ACCOUNT_OPENED = "AccountOpened"
+    MINTED = "Minted"
+    TRANSFERRED = "Transferred"
+    REDEMPTION_REQUESTED = "RedemptionRequested"
+    REDEMPTION_SETTLED = "RedemptionSettled"
+    REDEMPTION_REJECTED = "RedemptionRejected"
+    ACCOUNT_FROZEN = "AccountFrozen"
+    ACCOUNT_UNFROZEN = "AccountUnfrozen"
+
+
+REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+# External references (KYC file, reserve wire, invoice, payout): printable ASCII without spaces.
+REFERENCE_PATTERN = re.compile(r"[\x21-\x7e]{1,128}")
+MSP_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+# Redemption ids are transaction ids (64 hex digits on Fabric).
+REDEMPTION_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+MAX_REASON = 256
+MAX_SUBJECT = 1024
+
+
+# --- parsing --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class JsonFraction:
+    """A JSON number with a fraction or exponent, kept as its text: the contract never makes a float."""
+
+    text: str
+
+
+def _invalid(message: str) -> ContractError:
+    return ContractError(ErrorCode.INVALID_ARGUMENT, message)
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _invalid(f"duplicate field {key!r}")
+        out[key] = value
+    return out
+
+
+def _no_constant(name: str) -> Any:
+    raise _invalid(f"{name} is not JSON")
+
+
+def parse_object(data: bytes) -> dict[str, Any]:
+    """One JSON object from UTF-8 bytes. Raises ContractError(INVALID_ARGUMENT) for anything else,
+    including duplicate fields, NaN/Infinity and absurd nesting. Fractions become `JsonFraction`."""
+    try:
+        text = data.decode("utf-8")
+        value = json.loads(
+            text, object_pairs_hook=_no_duplicates, parse_float=JsonFraction, parse_constant=_no_constant
+        )
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
+        raise _invalid("arguments are not valid UTF-8 JSON") from exc
+    if not isinstance(value, dict):
+        raise _invalid("arguments must be one JSON object")
+    return value
+
+
+class _Fields:
+    """Typed access to the fields of one argument object, each checked once."""
+
+    def __init__(self, data: bytes, names: tuple[str, ...]) -> None:
+        self._values = parse_object(data)
+        missing = sorted(set(names) - self._values.keys())
+        extra = sorted(self._values.keys() - set(names))
+        if missing:
+            raise _invalid(f"missing field(s): {', '.join(missing)}")
+        if extra:
+            raise _invalid(f"unexpected field(s): {', '.join(extra)}")
+
+    def string(self, name: str) -> str:
+        value = self._values[name]
+        if not isinstance(value, str):
+            raise _invalid(f"{name} must be a string")
+        return value
+
+    def matching(self, name: str, pattern: re.Pattern[str]) -> str:
+        value = self.string(name)
+        if pattern.fullmatch(value) is None:
+            raise _invalid(f"{name} must match {pattern.pattern}")
+        return value
+
+    def account_id(self, name: str) -> str:
+        value = self.string(name)
+        domain.check_account_id(value)
+        return value
+
+    def text(self, name: str, max_length: int) -> str:
+        """Free text: 1..max_length characters, no control characters, surrogates or U+10FFFF."""
+        value = self.string(name)
+        if not 0 < len(value) <= max_length:
+            raise _invalid(f"{name} must have 1..{max_length} characters")
+        for ch in value:
+            cp = ord(ch)
+            if cp < 0x20 or 0x7F <= cp <= 0x9F or 0xD800 <= cp <= 0xDFFF or cp == 0x10FFFF:
+                raise _invalid(f"{name} contains the character U+{cp:04X}")
+        return value
+
+    def currency(self, name: str = "currency") -> str:
+        return domain.currency(self.string(name)).code
+
+    def amount(self, currency: str, name: str = "amount") -> int:
+        return domain.Amount.of(self._values[name], domain.currency(currency)).minor
+
+
+# --- arguments ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Args:
+    """Base of the argument classes: `FUNCTION` names the transaction; fields are the JSON fields."""
+
+    FUNCTION: ClassVar[Function]
+    WRITE: ClassVar[bool] = True
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Self:
+        """Parse and validate args[1]. Raises ContractError (INVALID_ARGUMENT, INVALID_AMOUNT, UNKNOWN_CURRENCY)."""
+        raise NotImplementedError
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+    def to_json(self) -> bytes:
+        return canonical_json(asdict(self))
+
+    def to_args(self) -> list[bytes]:
+        """The full invocation: [function name, JSON arguments]."""
+        return [self.FUNCTION.encode(), self.to_json()]
+
+
+@dataclass(frozen=True, slots=True)
+class OpenAccount(Args):
+    FUNCTION = Function.OPEN_ACCOUNT
+    account_id: str
+    holder_msp: str
+    holder_subject: str
+    kyc_ref: str
+    request_id: str
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Self:
+        f = _Fields(data, cls.field_names())
+        return cls(
+            account_id=f.account_id("account_id"),
+            holder_msp=f.matching("holder_msp", MSP_ID_PATTERN),
+            holder_subject=f.text("holder_subject", MAX_SUBJECT),
+            kyc_ref=f.matching("kyc_ref", REFERENCE_PATTERN),
+            request_id=f.matching("request_id", REQUEST_ID_PATTERN),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Mint(Args):
+    FUNCTION = Function.MINT
+    account_id: str
+    currency: str
+    amount: int
+    reserve_ref: str
+    request_id: str
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Self:
+        f = _Fields(data, cls.field_names())
+        currency = f.currency()
+        return cls(
+            account_id=f.account_id("account_id"),
+            currency=currency,
+            amount=f.amount(currency),
+            reserve_ref=f.matching("reserve_ref", REFERENCE_PATTERN),
+            request_id=f.matching("request_id", REQUEST_ID_PATTERN),
+        )
+
+    @property
+    def money(self) -> domain.Amount:
+        return domain.Amount.of(self.amount, domain.currency(self.currency))
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer(Args):
+    FUNCTION = Function.TRANSFER
+    from_account: str
+    to_account: str
+    currency: str
+    amount: int
+    reference: str
+    request_id: str
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Self:
+        """Also raises INVALID_ARGUMENT when from_account == to_account."""
+        f = _Fields(data, cls.field_names())
+        currency = f.currency()
+        args = cls(
+            from_account=f.account_id("from_account"),
+            to_account=f.account_id("to_account"),
+            currency=currency,
+            amount=f.amount(currency),
+            reference=f.matching("reference", REFERENCE_PATTERN),
+            request_id=f.matching("request_id", REQUEST_ID_PATTERN),
+        )
+        if args.from_account == args.to_account:
+            raise _invalid("from_account and to_account must differ")
+        return args
+
+    @property
+    def money(self) -> domain.Amount:
+        return domain.Amount.of(self.amount, domain.currency(self.currency))
+
+
+@dataclass(frozen=True, slots=True)
+class Redeem(Args):
+    FUNCTION = Function.REDEEM
+    account_id: str
+    currency: str
+    amount: int
+    request_id: str
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Self:
+        f = _Fields(data, cls.field_names())
+        currency = f.currency()
+        return cls(
+            account_id=f.account_id("account_id"),
+            currency=currency,
+            amount=f.amount(currency),
+            request_id=f.matching("request_id", REQUEST_ID_PATTERN),
+        )
+
+    @property
+    def money(self) -> domain.Amount:
+        return domain.Amount.of(self.amount, domain.currency(self.currency))
+
+
+@dataclass(frozen=True, slots=True)
+class SettleRedemption(Args):
+    FUNCTION = Function.SETTLE_REDEMPTION
+    redemption_id: str
+    payout_ref: str
+    request_id: str
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Self:
+        f = _Fields(data, cls.field_names())
+        return cls(
+            redemption_id=f.matching("redemption_id", REDEMPTION_ID_PATTERN),
+            payout_ref=f.matching("payout_ref", REFERENCE_PATTERN),
+            request_id=f.matching("request_id", REQUEST_ID_PATTERN),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RejectRedemption(Args):
+    FUNCTION = Function.REJECT_REDEMPTION
+    redemption_id: str
+    reason: str
+    request_id: str
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Self:
+        f = _Fields(data, cls.field_names())
+        return cls(
+            redemption_id=f.matching("redemption_id", REDEMPTION_ID_PATTERN),
+            reason=f.text("reason", MAX_REASON),
+            request_id=f.matching("request_id", REQUEST_ID_PATTERN),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Freeze(Args):
+    FUNCTION = Function.FREEZE
+    account_id: str
+    reason: str
+    request_id: str
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Self:
+        f = _Fields(data, cls.field_names())
+        return cls(
+            account_id=f.account_id("account_id"),
+            reason=f.text("reason", MAX_REASON),
+            request_id=f.matching("request_id", REQUEST_ID_PATTERN),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Unfreeze(Freeze):
+    FUNCTION = Function.UNFREEZE
+
+
+@dataclass(frozen=True, slots=True)
+class GetAccount(Args):
+    FUNCTION = Function.GET_ACCOUNT
+    WRITE = False
+    account_id: str
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Self:
+        return cls(account_id=_Fields(data, cls.field_names()).account_id("account_id"))
+
+
+@dataclass(frozen=True, slots=True)
+class GetAccountHistory(GetAccount):
+    FUNCTION = Function.GET_ACCOUNT_HISTORY
+
+
+@dataclass(frozen=True, slots=True)
+class GetSupply(Args):
+    FUNCTION = Function.GET_SUPPLY
+    WRITE = False
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Self:
+        _Fields(data, ())
+        return cls()
+
+
+@dataclass(frozen=True, slots=True)
+class GetRedemption(Args):
+    FUNCTION = Function.GET_REDEMPTION
+    WRITE = False
+    redemption_id: str
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Self:
+        return cls(redemption_id=_Fields(data, cls.field_names()).matching("redemption_id", REDEMPTION_ID_PATTERN))
+
+
+ARGS: dict[Function, type[Args]] = {
+    cls.FUNCTION: cls
+    for cls in (
+        OpenAccount,
+        Mint,
+        Transfer,
+        Redeem,
+        SettleRedemption,
+        RejectRedemption,
+        Freeze,
+        Unfreeze,
+        GetAccount,
+        GetAccountHistory,
+        GetSupply,
+        GetRedemption,
+    )
+}
+WRITES = frozenset(f for f, cls in ARGS.items() if cls.WRITE)
+
+
+# --- results --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A write's chaincode event and its result.
+
+    JSON: `{type, tx_id, request_id, accounts, currency, amount, <references>}` — currency and amount are
+    null for AccountOpened/AccountFrozen/AccountUnfrozen; the references are flattened in:
+    AccountOpened holder_msp, holder_subject, kyc_ref · Minted reserve_ref · Transferred reference ·
+    RedemptionRequested redemption_id · RedemptionSettled redemption_id, payout_ref ·
+    RedemptionRejected redemption_id, reason · AccountFrozen/AccountUnfrozen reason.
+    """
+
+    type: EventType
+    tx_id: str
+    request_id: str
+    accounts: tuple[str, ...]
+    currency: str | None = None
+    amount: int | None = None
+    references: dict[str, str] = field(default_factory=dict)
+
+    _BASE: ClassVar[tuple[str, ...]] = ("type", "tx_id", "request_id", "accounts", "currency", "amount")
+
+    def to_dict(self) -> dict[str, Any]:
+        base: dict[str, Any] = {
+            "type": str(self.type),
+            "tx_id": self.tx_id,
+            "request_id": self.request_id,
+            "accounts": list(self.accounts),
+            "currency": self.currency,
+            "amount": self.amount,
+        }
+        return {**self.references, **base}
+
+    def to_json(self) -> bytes:
+        return canonical_json(self.to_dict())
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Self:
+        """Read an event payload or write result. Raises ContractError(INVALID_ARGUMENT) when malformed."""
+        raw = parse_object(data)
+        try:
+            return cls(
+                type=EventType(raw["type"]),
+                tx_id=raw["tx_id"],
+                request_id=raw["request_id"],
+                accounts=tuple(raw["accounts"]),
+                currency=raw["currency"],
+                amount=raw["amount"],
+                references={k: v for k, v in raw.items() if k not in cls._BASE},
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise _invalid("not an event payload") from exc
+
+
+class AccountView(TypedDict):
+    id: str
+    holder_msp: str
+    holder_subject: str
+    kyc_ref: str
+    status: str  # "active" | "frozen"
+    balances: dict[str, int]  # every currency, minor units
+
+
+class HistoryEntry(TypedDict):
+    tx_id: str
+    type: str  # the EventType that moved the balance
+    currency: str
+    amount: int  # signed minor units: + credit, - debit
+    counterparty: str | None  # the other account of a transfer
+    reference: str | None  # transfer reference, reserve_ref, or redemption id
+    timestamp: str  # the proposal's timestamp, RFC 3339 UTC with nanoseconds
+
+
+class AccountHistory(TypedDict):
+    account_id: str
+    entries: list[HistoryEntry]  # in (proposal timestamp, tx id) order
+
+
+class CurrencySupply(TypedDict):
+    minted: int
+    redeemed: int  # settled redemptions
+    outstanding: int  # minted - redeemed
+    balances_total: int  # summed from balances, independently of the counters
+    pending_redemptions: int  # summed from pending redemptions
+
+
+SupplyView = dict[str, CurrencySupply]  # every currency
+
+
+class RedemptionView(TypedDict):
+    id: str
+    account_id: str
+    currency: str
+    amount: int
+    status: str  # "pending" | "settled" | "rejected"
+    requested_tx_id: str
+    closed_tx_id: str | None
+    payout_ref: str | None
+    reason: str | None

@@ -1,0 +1,331 @@
+"""The world state: key layout, the canonical JSON codec, and `Books`, the contract's typed view of it.
+
+Keys use Fabric's composite-key encoding, `"\\x00" + type + "\\x00" + attr1 + "\\x00" + … + "\\x00"`; a range
+over a prefix is `[prefix, prefix + "\\U0010ffff")`. Values are canonical JSON.
+
+    account~{account}                           the account record: holder, kyc_ref, status
+    balance~{account}~{currency}                consolidated base balance {"amount": n}
+    balance-delta~{account}~{currency}~{tx}     one credit {"amount": n}, not yet consolidated
+    history~{account}~{seconds.nanos}~{tx}      one movement of the account's balance
+    redemption~{redemption}                     a redemption (its id is the requesting tx id)
+    reserve~{reserve_ref}                       the mint that reserve reference backed
+    request~{msp}~{request_id}                  the result of a committed write: the exactly-once guard
+    supply-minted~{currency}~{tx}               one mint's amount
+    supply-redeemed~{currency}~{tx}             one settled redemption's amount
+
+Hot accounts. A seller on the marketplace is paid by many buyers at once. If a credit read the balance
+and wrote it back, concurrent credits to one account would all read the same version and all but the
+first to commit would be invalidated (MVCC_READ_CONFLICT). So a balance is a base plus deltas:
+
+- A credit never reads the balance. It writes a new key `balance-delta~{account}~{currency}~{tx_id}`,
+  unique to its transaction, and reads only the account record (does it exist, is it frozen), which no
+  credit or debit writes. Concurrent credits have disjoint write sets and all commit.
+- A debit reads the base key and range-reads every delta of that account and currency, checks that
+  their sum covers the amount, then writes the new base (sum - amount) and deletes the deltas it read.
+  Fabric keeps the range in the read set and re-executes it at validation: if a credit committed a new
+  delta into the range in the meantime, the DEBIT is invalidated (PHANTOM_READ_CONFLICT) and the
+  gateway retries it with a fresh endorsement — a credit never fails because of a debit. Two
+  concurrent debits both read the base key, so the later one fails MVCC validation. Every committed
+  debit has therefore seen every unit it spends: no account is ever overdrawn.
+- Supply counters work like credits: each mint writes `supply-minted~{currency}~{tx_id}` and each
+  settlement `supply-redeemed~{currency}~{tx_id}`, so mints never conflict with each other; get_supply
+  (a read, never committed) sums them.
+- History entries are blind writes under per-transaction keys: they never conflict either.
+
+The price: reading a balance scans its unconsolidated deltas, and each debit consolidates them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from chaincode import domain
+from chaincode.errors import ContractError, ErrorCode
+from chaincode.stub import ChaincodeStub
+
+# --- codec ----------------------------------------------------------------------------------------------
+
+
+def canonical_json(obj: object) -> bytes:
+    """The one JSON form of everything endorsed: sorted keys, compact separators, ASCII, no NaN."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode()
+
+
+def _refuse_float(text: str) -> Any:
+    raise ValueError(f"state holds no fractional numbers, found {text}")
+
+
+def decode(data: bytes) -> Any:
+    """A state value. Raises ValueError for anything the codec never writes (fractions, NaN, bad UTF-8)."""
+    return json.loads(data.decode("utf-8"), parse_float=_refuse_float, parse_constant=_refuse_float)
+
+
+# --- keys -----------------------------------------------------------------------------------------------
+
+_SEP = "\x00"
+_MAX_RUNE = "\U0010ffff"
+
+ACCOUNT = "account"
+BALANCE = "balance"
+BALANCE_DELTA = "balance-delta"
+HISTORY = "history"
+REDEMPTION = "redemption"
+RESERVE = "reserve"
+REQUEST = "request"
+SUPPLY_MINTED = "supply-minted"
+SUPPLY_REDEEMED = "supply-redeemed"
+
+
+def composite_key(object_type: str, *attributes: str) -> str:
+    """Fabric's composite key. Raises ValueError when a part is empty-typed or holds U+0000 or U+10FFFF."""
+    parts = (object_type, *attributes)
+    if not object_type or any(_SEP in p or _MAX_RUNE in p for p in parts):
+        raise ValueError(f"invalid composite key parts {parts!r}")
+    return _SEP + _SEP.join(parts) + _SEP
+
+
+def split_composite_key(key: str) -> tuple[str, list[str]]:
+    """(object type, attributes) of a composite key. Raises ValueError for a simple key."""
+    if not key.startswith(_SEP) or not key.endswith(_SEP) or len(key) < 3:
+        raise ValueError(f"not a composite key: {key!r}")
+    object_type, *attributes = key[1:-1].split(_SEP)
+    return object_type, attributes
+
+
+def prefix_range(object_type: str, *attributes: str) -> tuple[str, str]:
+    """[start, end) covering every key that extends the partial composite key."""
+    prefix = composite_key(object_type, *attributes)
+    return prefix, prefix + _MAX_RUNE
+
+
+def history_key(account_id: str, seconds: int, nanos: int, tx_id: str) -> str:
+    # Zero-padded so that key order is time order (12 digits reach past the year 9999).
+    return composite_key(HISTORY, account_id, f"{seconds:012d}.{nanos:09d}", tx_id)
+
+
+# --- records --------------------------------------------------------------------------------------------
+
+
+def account_to_state(account: domain.Account) -> dict[str, Any]:
+    return {
+        "id": account.id,
+        "holder_msp": account.holder_msp,
+        "holder_subject": account.holder_subject,
+        "kyc_ref": account.kyc_ref,
+        "status": str(account.status),
+    }
+
+
+def account_from_state(raw: Mapping[str, Any]) -> domain.Account:
+    return domain.Account(
+        id=raw["id"],
+        holder_msp=raw["holder_msp"],
+        holder_subject=raw["holder_subject"],
+        kyc_ref=raw["kyc_ref"],
+        status=domain.AccountStatus(raw["status"]),
+    )
+
+
+def redemption_to_state(redemption: domain.Redemption) -> dict[str, Any]:
+    return {
+        "id": redemption.id,
+        "account_id": redemption.account_id,
+        "currency": redemption.currency,
+        "amount": redemption.amount,
+        "status": str(redemption.status),
+        "requested_tx_id": redemption.requested_tx_id,
+        "closed_tx_id": redemption.closed_tx_id,
+        "payout_ref": redemption.payout_ref,
+        "reason": redemption.reason,
+    }
+
+
+def redemption_from_state(raw: Mapping[str, Any]) -> domain.Redemption:
+    return domain.Redemption(
+        id=raw["id"],
+        account_id=raw["account_id"],
+        currency=raw["currency"],
+        amount=raw["amount"],
+        status=domain.RedemptionStatus(raw["status"]),
+        requested_tx_id=raw["requested_tx_id"],
+        closed_tx_id=raw["closed_tx_id"],
+        payout_ref=raw["payout_ref"],
+        reason=raw["reason"],
+    )
+
+
+# The latest proposal timestamp accepted: 9999-12-31T23:59:59Z (RFC 3339 and the history key's width).
+_MAX_SECONDS = 253_402_300_799
+
+
+def rfc3339(seconds: int, nanos: int) -> str:
+    """A proposal timestamp as RFC 3339 UTC with nanoseconds, e.g. "2026-11-24T16:29:21.000000123Z"."""
+    day = dt.datetime.fromtimestamp(seconds, tz=dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{day}.{nanos:09d}Z"
+
+
+# --- the books ------------------------------------------------------------------------------------------
+
+
+class Books:
+    """One transaction's typed reads and writes of the world state, following the layout above.
+
+    Like Fabric, a transaction does not read its own writes: every read returns committed state.
+    ShimError from the stub propagates unchanged.
+    """
+
+    def __init__(self, stub: ChaincodeStub) -> None:
+        self._stub = stub
+        self.tx_id = stub.tx_id
+        ts = stub.tx_timestamp
+        if not (0 <= ts.seconds <= _MAX_SECONDS and 0 <= ts.nanos < 1_000_000_000):
+            raise ContractError(ErrorCode.INVALID_ARGUMENT, "the proposal timestamp is out of range")
+        self._seconds, self._nanos = ts.seconds, ts.nanos
+        self.timestamp = rfc3339(ts.seconds, ts.nanos)
+        self._credits: dict[str, int] = {}
+
+    async def _get(self, key: str) -> Any | None:
+        data = await self._stub.get_state(key)
+        return None if data is None else decode(data)
+
+    async def _put(self, key: str, value: object) -> None:
+        await self._stub.put_state(key, canonical_json(value))
+
+    async def _range(self, object_type: str, *attributes: str) -> list[tuple[str, Any]]:
+        start, end = prefix_range(object_type, *attributes)
+        return [(k, decode(v)) for k, v in await self._stub.get_state_by_range(start, end)]
+
+    # accounts
+
+    async def find_account(self, account_id: str) -> domain.Account | None:
+        raw = await self._get(composite_key(ACCOUNT, account_id))
+        return None if raw is None else account_from_state(raw)
+
+    async def account(self, account_id: str) -> domain.Account:
+        """Raises ContractError(UNKNOWN_ACCOUNT)."""
+        found = await self.find_account(account_id)
+        if found is None:
+            raise ContractError(ErrorCode.UNKNOWN_ACCOUNT, f"no account {account_id}")
+        return found
+
+    async def put_account(self, account: domain.Account) -> None:
+        await self._put(composite_key(ACCOUNT, account.id), account_to_state(account))
+
+    # balances (see "Hot accounts" above)
+
+    async def _balance_parts(self, account_id: str, currency: str) -> tuple[int, list[str]]:
+        """(base + every delta, the delta keys)."""
+        base = await self._get(composite_key(BALANCE, account_id, currency))
+        deltas = await self._range(BALANCE_DELTA, account_id, currency)
+        total = (0 if base is None else int(base["amount"])) + sum(int(v["amount"]) for _, v in deltas)
+        return total, [k for k, _ in deltas]
+
+    async def balance(self, account_id: str, currency: str) -> int:
+        total, _ = await self._balance_parts(account_id, currency)
+        return total
+
+    async def balances(self, account_id: str) -> dict[str, int]:
+        return {code: await self.balance(account_id, code) for code in sorted(domain.CURRENCIES)}
+
+    async def debit(self, account_id: str, amount: domain.Amount) -> int:
+        """Take `amount`, consolidating the account's deltas into its base; returns the balance left.
+
+        Raises ContractError(INSUFFICIENT_FUNDS) before writing anything.
+        """
+        code = amount.currency.code
+        total, delta_keys = await self._balance_parts(account_id, code)
+        left = domain.debit(account_id, total, amount)
+        await self._put(composite_key(BALANCE, account_id, code), {"amount": left})
+        for key in delta_keys:
+            await self._stub.del_state(key)
+        return left
+
+    async def credit(self, account_id: str, amount: domain.Amount) -> None:
+        """Add `amount` without reading the balance: a delta key unique to this transaction."""
+        key = composite_key(BALANCE_DELTA, account_id, amount.currency.code, self.tx_id)
+        # We cannot read our own write back, so a second credit in one transaction adds up here.
+        self._credits[key] = self._credits.get(key, 0) + amount.minor
+        await self._put(key, {"amount": self._credits[key]})
+
+    async def history(self, account_id: str) -> list[dict[str, Any]]:
+        return [entry for _, entry in await self._range(HISTORY, account_id)]
+
+    async def add_history(self, account_id: str, entry: Mapping[str, object]) -> None:
+        await self._put(history_key(account_id, self._seconds, self._nanos, self.tx_id), dict(entry))
+
+    # redemptions
+
+    async def redemption(self, redemption_id: str) -> domain.Redemption:
+        """Raises ContractError(UNKNOWN_REDEMPTION)."""
+        raw = await self._get(composite_key(REDEMPTION, redemption_id))
+        if raw is None:
+            raise ContractError(ErrorCode.UNKNOWN_REDEMPTION, f"no redemption {redemption_id}")
+        return redemption_from_state(raw)
+
+    async def put_redemption(self, redemption: domain.Redemption) -> None:
+        await self._put(composite_key(REDEMPTION, redemption.id), redemption_to_state(redemption))
+
+    # mint backing
+
+    async def claim_reserve(self, reserve_ref: str, account_id: str, amount: domain.Amount) -> None:
+        """Record that `reserve_ref` backs this mint. Raises ContractError(DUPLICATE_RESERVE_REF)."""
+        key = composite_key(RESERVE, reserve_ref)
+        previous = await self._get(key)
+        if previous is not None:
+            raise ContractError(
+                ErrorCode.DUPLICATE_RESERVE_REF,
+                f"reserve {reserve_ref} already backs the mint in tx {previous['tx_id']}",
+            )
+        record = {"tx_id": self.tx_id, "account_id": account_id, "currency": amount.currency.code}
+        await self._put(key, {**record, "amount": amount.minor})
+
+    # exactly once
+
+    async def check_request(self, msp_id: str, request_id: str) -> None:
+        """Raises ContractError(DUPLICATE_REQUEST) when this MSP's request id already committed."""
+        previous = await self._get(composite_key(REQUEST, msp_id, request_id))
+        if previous is not None:
+            raise ContractError(
+                ErrorCode.DUPLICATE_REQUEST,
+                f"request {request_id} of {msp_id} already committed in tx {previous.get('tx_id')}",
+            )
+
+    async def record_request(self, msp_id: str, request_id: str, result: Mapping[str, object]) -> None:
+        await self._put(composite_key(REQUEST, msp_id, request_id), dict(result))
+
+    # supply
+
+    async def add_minted(self, amount: domain.Amount) -> None:
+        await self._put(composite_key(SUPPLY_MINTED, amount.currency.code, self.tx_id), {"amount": amount.minor})
+
+    async def add_redeemed(self, amount: domain.Amount) -> None:
+        await self._put(composite_key(SUPPLY_REDEEMED, amount.currency.code, self.tx_id), {"amount": amount.minor})
+
+    async def supply(self) -> dict[str, domain.Supply]:
+        """Every currency's supply: counters summed from the per-tx keys; balances and pending redemptions
+        summed from the accounts and redemptions themselves, so that the invariant checks something."""
+        sums: dict[str, dict[str, int]] = {
+            code: {"minted": 0, "redeemed": 0, "balances": 0, "pending": 0} for code in domain.CURRENCIES
+        }
+
+        def add(currency: str, bucket: str, amount: int) -> None:
+            sums.setdefault(currency, {"minted": 0, "redeemed": 0, "balances": 0, "pending": 0})[bucket] += amount
+
+        for object_type, bucket, currency_index in (
+            (SUPPLY_MINTED, "minted", 0),
+            (SUPPLY_REDEEMED, "redeemed", 0),
+            (BALANCE, "balances", 1),
+            (BALANCE_DELTA, "balances", 1),
+        ):
+            for key, value in await self._range(object_type):
+                add(split_composite_key(key)[1][currency_index], bucket, int(value["amount"]))
+        for _, raw in await self._range(REDEMPTION):
+            if raw["status"] == domain.RedemptionStatus.PENDING:
+                add(raw["currency"], "pending", int(raw["amount"]))
+        return {
+            code: domain.Supply(s["minted"], s["redeemed"], s["balances"], s["pending"])
+            for code, s in sorted(sums.items())
+        }
