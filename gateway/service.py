@@ -19,16 +19,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from chaincode import protocol
 from gateway.directory import Caller
 from gateway.errors import BadRequest, ChaincodeRejected, LedgerUnavailable, RetryableConflict
 from gateway.idempotency import IdempotencyStore, Record
 from gateway.ledger import Endorsed, Ledger, TxStatus
 
 Present = Callable[[dict[str, Any], TxStatus], dict[str, Any]]
-
-
-def canonical(obj: Any) -> bytes:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()
+# Builds the contract arguments once the request id is known.
+Build = Callable[[str], protocol.Args]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,16 +48,15 @@ class WriteService:
     def request_id(caller: Caller, key: str) -> str:
         return hashlib.sha256(f"{caller.msp_id}\n{caller.name}\n{key}".encode()).hexdigest()[:40]
 
-    def write(
-        self, caller: Caller, idempotency_key: str | None, function: str, args: dict[str, Any], present: Present
-    ) -> Outcome:
+    def write(self, caller: Caller, idempotency_key: str | None, build: Build, present: Present) -> Outcome:
         """Run one write exactly once per (caller, Idempotency-Key).
 
         Raises BadRequest (IDEMPOTENCY_KEY_REUSED, 422), ChaincodeRejected, RetryableConflict (retries
         exhausted), LedgerUnavailable, CommitUnknown.
         """
         key = idempotency_key or f"auto-{uuid.uuid4()}"
-        fingerprint = hashlib.sha256(canonical({"function": function, "args": args})).hexdigest()
+        unsent = build("")
+        fingerprint = hashlib.sha256(unsent.FUNCTION.encode() + b"\n" + unsent.to_json()).hexdigest()
         with self.store.exclusive(caller.ref, key):
             rec = self.store.get(caller.ref, key)
             if rec is not None and rec.fingerprint != fingerprint:
@@ -73,16 +71,15 @@ class WriteService:
                 recovered = self._recover(caller, rec, present)
                 if recovered is not None:
                     return recovered
-            call_args = {**args, "request_id": self.request_id(caller, key)}
-            return self._attempts(caller, key, function, call_args, present)
+            return self._attempts(caller, key, build(self.request_id(caller, key)), present)
 
-    def _attempts(self, caller: Caller, key: str, function: str, args: dict[str, Any], present: Present) -> Outcome:
+    def _attempts(self, caller: Caller, key: str, args: protocol.Args, present: Present) -> Outcome:
         for attempt in range(self.max_attempts):
             if attempt:
                 self.conflict_retries += 1
                 time.sleep(min(0.05 * 2**attempt, 1.0))
             try:
-                endorsed = self.ledger.endorse(caller, function, [canonical(args)])
+                endorsed = self.ledger.endorse(caller, args.FUNCTION.value, [args.to_json()])
             except ChaincodeRejected as exc:
                 self.store.finish(caller.ref, key, exc.status, json.dumps(_problem_body(exc)))
                 raise

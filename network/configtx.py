@@ -83,7 +83,10 @@ def render(topology: Topology, crypto_root: Path) -> dict[str, Any]:
                         "Readers": _meta("ANY Readers"),
                         "Writers": _meta("ANY Writers"),
                         "Admins": _meta("MAJORITY Admins"),
-                        "BlockValidation": _meta("ANY Writers"),
+                        # Blocks are signed by orderer nodes: any consenter org's orderer signs validly.
+                        "BlockValidation": _sig(
+                            "OR(" + ", ".join(f"'{o.msp_id}.orderer'" for o in topology.orgs) + ")"
+                        ),
                     },
                     "Capabilities": {"V2_0": True},
                 },

@@ -42,16 +42,17 @@ class FabricTools:
         """Run `peer ARGS` as org's admin against org's peer."""
         return self._run([str(self.bindir / "peer"), *args], admin_cli_env(self.layout, org, self.cfg), timeout)
 
-    def peer_retrying(self, org: Org, *args: str, attempts: int = 20, delay: float = 0.5) -> str:
-        """`peer` for calls that fail briefly while Raft elects a leader or gossip settles."""
-        for i in range(attempts):
+    def peer_retrying(self, org: Org, *args: str, within: float = 60.0, delay: float = 0.5) -> str:
+        """`peer` for calls that fail briefly while Raft elects a leader or gossip settles; retried until
+        `within` seconds have passed, then the last error is raised."""
+        deadline = time.monotonic() + within
+        while True:
             try:
                 return self.peer(org, *args)
             except FabricCommandError:
-                if i == attempts - 1:
+                if time.monotonic() + delay >= deadline:
                     raise
                 time.sleep(delay)
-        raise AssertionError("unreachable")
 
     def orderer_tls_args(self) -> list[str]:
         org = self.topology.orgs[0]

@@ -7,21 +7,28 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
+from gateway import fabric
 from network.layout import Layout
 from network.network import Network
-from network.topology import load_topology
+from network.pki import OrgCrypto
 
 
 def deposits(data_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     """Run the `deposits` CLI as a user would."""
     return subprocess.run(
         [sys.executable, "-m", "network.cli", "--data-dir", str(data_dir), *args],
-        capture_output=True, text=True, check=check, timeout=600,
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=600,
     )
 
 
@@ -32,7 +39,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def network(data_dir: Path) -> Iterator[Network]:
-    net = Network.open(load_topology(), Layout(data_dir))
+    net = Network.open(Layout(data_dir))
     try:
         result = deposits(data_dir, "network", "up", check=False)
         if result.returncode != 0:
@@ -40,3 +47,78 @@ def network(data_dir: Path) -> Iterator[Network]:
         yield net
     finally:
         net.down()
+
+
+class Api:
+    """An HTTP client acting as one dev identity against its org's gateway."""
+
+    def __init__(self, ref: str, url: str, api_key: str) -> None:
+        self.ref = ref
+        self.url = url
+        self.api_key = api_key
+        self.http = httpx.Client(base_url=url, timeout=60.0)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: object = None,
+        *,
+        key: str | None = None,
+        auth: str | None = "default",
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        h = dict(headers or {})
+        if auth == "default":
+            h["Authorization"] = f"Bearer {self.api_key}"
+        elif auth is not None:
+            h["Authorization"] = auth
+        if method == "POST":
+            h["Idempotency-Key"] = key or uuid.uuid4().hex
+        return self.http.request(method, path, json=body, headers=h)
+
+    def post(self, path: str, body: object = None, **kw: Any) -> httpx.Response:
+        return self.request("POST", path, body, **kw)
+
+    def get(self, path: str, **kw: Any) -> httpx.Response:
+        return self.request("GET", path, **kw)
+
+    def ok(self, method: str, path: str, body: object = None, **kw: Any) -> dict[str, Any]:
+        r = self.request(method, path, body, **kw)
+        assert r.status_code in (200, 201), f"{self.ref} {method} {path} → {r.status_code} {r.text}"
+        data: dict[str, Any] = r.json()
+        return data
+
+
+@pytest.fixture(scope="session")
+def apis(network: Network) -> Iterator[dict[str, Api]]:
+    out = {}
+    for gw in network.gateways_status():
+        for ident in gw["identities"]:
+            out[ident["ref"]] = Api(ident["ref"], gw["url"], ident["api_key"])
+    yield out
+    for api in out.values():
+        api.http.close()
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="session")
+def contracts(network: Network) -> Iterator[dict[str, fabric.Contract]]:
+    """A Fabric Gateway client (our own) per dev identity and org admin, straight to its org's peer."""
+    out: dict[str, fabric.Contract] = {}
+    gateways = []
+    for org in network.topology.orgs:
+        crypto = OrgCrypto(network.layout.crypto, org)
+        for name in ["admin", *(i.name for i in org.identities)]:
+            identity, signer = fabric.load_msp(crypto.user_msp(name), org.msp_id)
+            gw = fabric.connect(org.peer.address, crypto.tls_ca_cert.read_bytes(), identity, signer)
+            gateways.append(gw)
+            out[f"{org.name}/{name}"] = gw.get_network(network.topology.channel).get_contract(
+                network.topology.chaincode.name
+            )
+    yield out
+    for gw in gateways:
+        gw.close()

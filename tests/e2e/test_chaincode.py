@@ -1,0 +1,194 @@
+"""Issue 3 on the live network, through our Fabric client (no HTTP gateway in between): every contract
+function, the authorisation matrix, bad input, and the hot-account case."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from chaincode import protocol
+from gateway import fabric
+from network.network import Network
+
+ISSUER, COMPLIANCE = "BankOrg/issuer", "BankOrg/compliance"
+BUYER, SELLER, AUDITOR = "PlatformOrg/buyer-us", "PlatformOrg/seller-cn", "AuditorOrg/auditor"
+
+
+def rid() -> str:
+    return uuid.uuid4().hex
+
+
+def submit(contract: fabric.Contract, args: protocol.Args) -> dict[str, Any]:
+    result = contract.submit_transaction(args.FUNCTION.value, [args.to_json()])
+    data: dict[str, Any] = json.loads(result.result)
+    return data
+
+
+def evaluate(contract: fabric.Contract, args: protocol.Args) -> Any:
+    return json.loads(contract.evaluate_transaction(args.FUNCTION.value, [args.to_json()]))
+
+
+def rejected_code(call: Callable[[], object]) -> str | None:
+    with pytest.raises(fabric.GatewayError) as info:
+        call()
+    return info.value.chaincode_code
+
+
+def subject_of(network: Network, ref: str) -> tuple[str, str]:
+    from gateway.directory import Directory
+
+    org = network.topology.org(ref.split("/")[0])
+    holder = Directory(network.topology, network.layout, org).holder(ref)
+    assert holder is not None
+    return holder
+
+
+def open_account(network: Network, contracts: dict[str, fabric.Contract], holder: str) -> str:
+    acct = f"cc-{uuid.uuid4().hex[:12]}"
+    msp, subject = subject_of(network, holder)
+    submit(contracts[ISSUER], protocol.OpenAccount(acct, msp, subject, f"KYC-{acct}", rid()))
+    return acct
+
+
+def snapshot(contracts: dict[str, fabric.Contract], *accounts: str) -> Any:
+    auditor = contracts[AUDITOR]
+    return ([evaluate(auditor, protocol.GetAccount(a)) for a in accounts], evaluate(auditor, protocol.GetSupply()))
+
+
+@pytest.fixture(scope="module")
+def accounts(network: Network, contracts: dict[str, fabric.Contract]) -> tuple[str, str]:
+    buyer, seller = open_account(network, contracts, BUYER), open_account(network, contracts, SELLER)
+    submit(contracts[ISSUER], protocol.Mint(buyer, "USD", 100_000, f"RES-{rid()}", rid()))
+    return buyer, seller
+
+
+def test_every_read_function_answers(contracts: dict[str, fabric.Contract], accounts: tuple[str, str]) -> None:
+    buyer, _ = accounts
+    acct = evaluate(contracts[AUDITOR], protocol.GetAccount(buyer))
+    assert acct["balances"]["USD"] == 100_000 and acct["status"] == "active"
+    hist = evaluate(contracts[BUYER], protocol.GetAccountHistory(buyer))
+    assert [(e["type"], e["amount"]) for e in hist["entries"]] == [("Minted", 100_000)]
+    supply = evaluate(contracts[AUDITOR], protocol.GetSupply())
+    assert set(supply) == {"EUR", "USD"}
+    red = submit(contracts[BUYER], protocol.Redeem(buyer, "USD", 100, rid()))
+    view = evaluate(contracts[ISSUER], protocol.GetRedemption(red["redemption_id"]))
+    assert (view["status"], view["amount"], view["account_id"]) == ("pending", 100, buyer)
+
+
+def test_holders_read_only_their_own_accounts(contracts: dict[str, fabric.Contract], accounts: tuple[str, str]) -> None:
+    buyer, _ = accounts
+    assert rejected_code(lambda: evaluate(contracts[SELLER], protocol.GetAccount(buyer))) == "UNAUTHORIZED"
+    assert evaluate(contracts["PlatformOrg/operator"], protocol.GetAccount(buyer))["id"] == buyer
+
+
+def test_authorisation_matrix(network: Network, contracts: dict[str, fabric.Contract]) -> None:
+    buyer, seller = open_account(network, contracts, BUYER), open_account(network, contracts, SELLER)
+    submit(contracts[ISSUER], protocol.Mint(buyer, "EUR", 50_000, f"RES-{rid()}", rid()))
+    pending = submit(contracts[BUYER], protocol.Redeem(buyer, "EUR", 10, rid()))["redemption_id"]
+    msp, subject = subject_of(network, BUYER)
+    writes: dict[str, tuple[Callable[[], protocol.Args], set[str]]] = {
+        "open_account": (lambda: protocol.OpenAccount(f"m-{rid()[:10]}", msp, subject, "KYC", rid()), {ISSUER}),
+        "mint": (lambda: protocol.Mint(buyer, "EUR", 1, f"RES-{rid()}", rid()), {ISSUER}),
+        "transfer": (lambda: protocol.Transfer(buyer, seller, "EUR", 1, "INV", rid()), {BUYER}),
+        "redeem": (lambda: protocol.Redeem(buyer, "EUR", 1, rid()), {BUYER}),
+        "settle_redemption": (lambda: protocol.SettleRedemption(pending, "WIRE", rid()), {ISSUER}),
+        "reject_redemption": (lambda: protocol.RejectRedemption(pending, "no", rid()), {ISSUER}),
+        "freeze": (lambda: protocol.Freeze(seller, "hold", rid()), {COMPLIANCE}),
+        "unfreeze": (lambda: protocol.Unfreeze(seller, "release", rid()), {COMPLIANCE}),
+    }
+    assert set(writes) == {f.value for f in protocol.Function if not f.value.startswith("get_")}
+    denied_before = snapshot(contracts, buyer, seller)
+    for name, (make, allowed) in writes.items():
+        for ref, contract in contracts.items():
+            if ref in allowed:
+                continue
+            code = rejected_code(lambda c=contract, m=make: submit(c, m()))  # type: ignore[misc]
+            assert code == "UNAUTHORIZED", (name, ref, code)
+    assert snapshot(contracts, buyer, seller) == denied_before
+    # ...and each is allowed to exactly its role (order matters: settle consumes the pending redemption).
+    for name in ("open_account", "mint", "transfer", "redeem", "settle_redemption", "freeze", "unfreeze"):
+        make, allowed = writes[name]
+        (ref,) = allowed
+        submit(contracts[ref], make())
+    other = submit(contracts[BUYER], protocol.Redeem(buyer, "EUR", 5, rid()))["redemption_id"]
+    submit(contracts[ISSUER], protocol.RejectRedemption(other, "no", rid()))
+
+
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [
+        ({"amount": 0}, "INVALID_AMOUNT"),
+        ({"amount": -5}, "INVALID_AMOUNT"),
+        ({"amount": 10**15 + 1}, "INVALID_AMOUNT"),
+        ({"amount": 1.005}, "INVALID_AMOUNT"),
+        ({"amount": "100"}, "INVALID_AMOUNT"),
+        ({"currency": "GBP"}, "UNKNOWN_CURRENCY"),
+        ({"from_account": "no-such-acct"}, "UNKNOWN_ACCOUNT"),
+        ({"surprise": 1}, "INVALID_ARGUMENT"),
+    ],
+)
+def test_bad_input_changes_nothing(
+    contracts: dict[str, fabric.Contract], accounts: tuple[str, str], fields: dict[str, Any], code: str
+) -> None:
+    buyer, seller = accounts
+    args = {
+        "from_account": buyer,
+        "to_account": seller,
+        "currency": "USD",
+        "amount": 100,
+        "reference": "INV",
+        "request_id": rid(),
+        **fields,
+    }
+    before = snapshot(contracts, buyer, seller)
+    got = rejected_code(lambda: contracts[BUYER].submit_transaction("transfer", [json.dumps(args).encode()]))
+    assert got == code
+    assert snapshot(contracts, buyer, seller) == before
+
+
+@pytest.mark.parametrize("raw", [[b"not json"], [b"[1,2]"], [], [b"{}", b"{}"]])
+def test_malformed_arguments_are_invalid_argument(contracts: dict[str, fabric.Contract], raw: list[bytes]) -> None:
+    assert rejected_code(lambda: contracts[BUYER].submit_transaction("transfer", raw)) == "INVALID_ARGUMENT"
+
+
+def test_unknown_function(contracts: dict[str, fabric.Contract]) -> None:
+    assert rejected_code(lambda: contracts[AUDITOR].evaluate_transaction("steal", [b"{}"])) == "UNKNOWN_FUNCTION"
+
+
+def test_replayed_request_id_moves_nothing(contracts: dict[str, fabric.Contract], accounts: tuple[str, str]) -> None:
+    buyer, seller = accounts
+    args = protocol.Transfer(buyer, seller, "USD", 7, "INV-R", rid())
+    submit(contracts[BUYER], args)
+    before = snapshot(contracts, buyer, seller)
+    assert rejected_code(lambda: submit(contracts[BUYER], args)) == "DUPLICATE_REQUEST"
+    assert snapshot(contracts, buyer, seller) == before
+
+
+def test_hot_account_fifty_concurrent_credits_all_commit(
+    network: Network, contracts: dict[str, fabric.Contract]
+) -> None:
+    hot = open_account(network, contracts, SELLER)
+    with ThreadPoolExecutor(25) as pool:
+        payers = list(pool.map(lambda _: open_account(network, contracts, BUYER), range(25)))
+        list(
+            pool.map(lambda p: submit(contracts[ISSUER], protocol.Mint(p, "USD", 1_000, f"RES-{rid()}", rid())), payers)
+        )
+
+    def credit(i: int) -> str:
+        # No retry: every credit must commit first time (a credit never reads the balance it adds to).
+        # Even i: the bank mints into the hot account; odd i: one of 25 buyers' accounts pays into it.
+        if i % 2:
+            args: protocol.Args = protocol.Transfer(payers[i // 2], hot, "USD", 10, f"INV-HOT-{i}", rid())
+            return contracts[BUYER].submit_transaction(args.FUNCTION.value, [args.to_json()]).transaction_id
+        args = protocol.Mint(hot, "USD", 10, f"RES-HOT-{rid()}", rid())
+        return contracts[ISSUER].submit_transaction(args.FUNCTION.value, [args.to_json()]).transaction_id
+
+    with ThreadPoolExecutor(50) as pool:
+        tx_ids = list(pool.map(credit, range(50)))
+    assert len(set(tx_ids)) == 50
+    assert evaluate(contracts[AUDITOR], protocol.GetAccount(hot))["balances"]["USD"] == 500
