@@ -135,6 +135,7 @@ class Network:
             wait_healthy(org.peer.id, org.peer.ops_port)
             self._join_peer(org, block)
         self.wait_for_leader()
+        self.wait_for_gossip()
         _say(f"channel {self.topology.channel} up: {len(self.topology.orgs)} orderers, {len(self.topology.orgs)} peers")
         self.deploy_chaincode()
         self.start_gateways()
@@ -206,6 +207,22 @@ class Network:
                 return org.orderer.id
         return None
 
+    def wait_for_gossip(self, timeout: float = 60.0) -> None:
+        """Wait until every peer knows every other org's peer on the channel: until then the peers' Gateway
+        cannot find endorsers that satisfy the policy (FAILED_PRECONDITION)."""
+        want = str(len(self.topology.orgs) - 1)
+        deadline = time.monotonic() + timeout
+        for org in self.topology.orgs:
+            while True:
+                known = metric(
+                    org.peer.ops_port, "gossip_membership_total_peers_known", {"channel": self.topology.channel}
+                )
+                if known is not None and known.split(".")[0] == want:
+                    break
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{org.peer.id} knows {known} of {want} other peers after {timeout:.0f}s")
+                time.sleep(0.2)
+
     def wait_for_leader(self, timeout: float = 30.0) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -253,6 +270,20 @@ class Network:
         except FabricCommandError:
             return None
         return int(json.loads(out.split("Blockchain info:", 1)[1])["height"])
+
+    def wait_peers_in_sync(self, timeout: float = 30.0) -> int:
+        """Wait until every peer has the same ledger height (each org's peer commits on its own schedule,
+        so a read on one org's peer may briefly lag a write confirmed by another's); returns that height."""
+        deadline = time.monotonic() + timeout
+        while True:
+            heights = {self.peer_height(org) for org in self.topology.orgs}
+            if len(heights) == 1 and None not in heights:
+                (height,) = heights
+                assert height is not None
+                return height
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"peers not in sync after {timeout:.0f}s: heights {sorted(map(str, heights))}")
+            time.sleep(0.05)
 
     def orderer_height(self, org: Org) -> int | None:
         try:

@@ -90,9 +90,20 @@ class Api:
         return data
 
 
+class Apis(dict[str, Api]):
+    """Every dev identity's client; `sync()` waits until all peers have committed the same blocks."""
+
+    def __init__(self, network: Network) -> None:
+        super().__init__()
+        self.network = network
+
+    def sync(self) -> None:
+        self.network.wait_peers_in_sync()
+
+
 @pytest.fixture(scope="session")
-def apis(network: Network) -> Iterator[dict[str, Api]]:
-    out = {}
+def apis(network: Network) -> Iterator[Apis]:
+    out = Apis(network)
     for gw in network.gateways_status():
         for ident in gw["identities"]:
             out[ident["ref"]] = Api(ident["ref"], gw["url"], ident["api_key"])

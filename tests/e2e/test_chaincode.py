@@ -55,7 +55,9 @@ def open_account(network: Network, contracts: dict[str, fabric.Contract], holder
     return acct
 
 
-def snapshot(contracts: dict[str, fabric.Contract], *accounts: str) -> Any:
+def snapshot(network: Network, contracts: dict[str, fabric.Contract], *accounts: str) -> Any:
+    """What the auditor's peer sees, once every peer has committed the same blocks."""
+    network.wait_peers_in_sync()
     auditor = contracts[AUDITOR]
     return ([evaluate(auditor, protocol.GetAccount(a)) for a in accounts], evaluate(auditor, protocol.GetSupply()))
 
@@ -102,14 +104,14 @@ def test_authorisation_matrix(network: Network, contracts: dict[str, fabric.Cont
         "unfreeze": (lambda: protocol.Unfreeze(seller, "release", rid()), {COMPLIANCE}),
     }
     assert set(writes) == {f.value for f in protocol.Function if not f.value.startswith("get_")}
-    denied_before = snapshot(contracts, buyer, seller)
+    denied_before = snapshot(network, contracts, buyer, seller)
     for name, (make, allowed) in writes.items():
         for ref, contract in contracts.items():
             if ref in allowed:
                 continue
             code = rejected_code(lambda c=contract, m=make: submit(c, m()))  # type: ignore[misc]
             assert code == "UNAUTHORIZED", (name, ref, code)
-    assert snapshot(contracts, buyer, seller) == denied_before
+    assert snapshot(network, contracts, buyer, seller) == denied_before
     # ...and each is allowed to exactly its role (order matters: settle consumes the pending redemption).
     for name in ("open_account", "mint", "transfer", "redeem", "settle_redemption", "freeze", "unfreeze"):
         make, allowed = writes[name]
@@ -133,7 +135,11 @@ def test_authorisation_matrix(network: Network, contracts: dict[str, fabric.Cont
     ],
 )
 def test_bad_input_changes_nothing(
-    contracts: dict[str, fabric.Contract], accounts: tuple[str, str], fields: dict[str, Any], code: str
+    network: Network,
+    contracts: dict[str, fabric.Contract],
+    accounts: tuple[str, str],
+    fields: dict[str, Any],
+    code: str,
 ) -> None:
     buyer, seller = accounts
     args = {
@@ -145,10 +151,10 @@ def test_bad_input_changes_nothing(
         "request_id": rid(),
         **fields,
     }
-    before = snapshot(contracts, buyer, seller)
+    before = snapshot(network, contracts, buyer, seller)
     got = rejected_code(lambda: contracts[BUYER].submit_transaction("transfer", [json.dumps(args).encode()]))
     assert got == code
-    assert snapshot(contracts, buyer, seller) == before
+    assert snapshot(network, contracts, buyer, seller) == before
 
 
 @pytest.mark.parametrize("raw", [[b"not json"], [b"[1,2]"], [], [b"{}", b"{}"]])
@@ -160,13 +166,15 @@ def test_unknown_function(contracts: dict[str, fabric.Contract]) -> None:
     assert rejected_code(lambda: contracts[AUDITOR].evaluate_transaction("steal", [b"{}"])) == "UNKNOWN_FUNCTION"
 
 
-def test_replayed_request_id_moves_nothing(contracts: dict[str, fabric.Contract], accounts: tuple[str, str]) -> None:
+def test_replayed_request_id_moves_nothing(
+    network: Network, contracts: dict[str, fabric.Contract], accounts: tuple[str, str]
+) -> None:
     buyer, seller = accounts
     args = protocol.Transfer(buyer, seller, "USD", 7, "INV-R", rid())
     submit(contracts[BUYER], args)
-    before = snapshot(contracts, buyer, seller)
+    before = snapshot(network, contracts, buyer, seller)
     assert rejected_code(lambda: submit(contracts[BUYER], args)) == "DUPLICATE_REQUEST"
-    assert snapshot(contracts, buyer, seller) == before
+    assert snapshot(network, contracts, buyer, seller) == before
 
 
 def test_hot_account_fifty_concurrent_credits_all_commit(
@@ -191,4 +199,5 @@ def test_hot_account_fifty_concurrent_credits_all_commit(
     with ThreadPoolExecutor(50) as pool:
         tx_ids = list(pool.map(credit, range(50)))
     assert len(set(tx_ids)) == 50
+    network.wait_peers_in_sync()
     assert evaluate(contracts[AUDITOR], protocol.GetAccount(hot))["balances"]["USD"] == 500

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from network.network import Network
-from tests.e2e.conftest import Api, new_id
+from tests.e2e.conftest import Apis, new_id
 
 BANK, COMPLIANCE = "BankOrg/issuer", "BankOrg/compliance"
 OPERATOR, BUYER, SELLER, AUDITOR = (
@@ -22,31 +22,33 @@ OPERATOR, BUYER, SELLER, AUDITOR = (
 )
 
 
-def open_account(apis: dict[str, Api], holder: str, prefix: str = "acct") -> str:
+def open_account(apis: Apis, holder: str, prefix: str = "acct") -> str:
     acct = new_id(prefix)
     apis[BANK].ok("POST", "/v1/accounts", {"id": acct, "holder": holder, "kyc_ref": f"KYC-{acct}"})
     return acct
 
 
-def mint(apis: dict[str, Api], acct: str, amount: str, currency: str = "USD") -> dict[str, Any]:
+def mint(apis: Apis, acct: str, amount: str, currency: str = "USD") -> dict[str, Any]:
     return apis[BANK].ok(
         "POST", "/v1/mints", {"account": acct, "currency": currency, "amount": amount, "reserve_ref": new_id("RES")}
     )
 
 
-def balances(apis: dict[str, Api], acct: str) -> dict[str, str]:
+def balances(apis: Apis, acct: str) -> dict[str, str]:
+    """The auditor's view, once every peer has committed what the writers' peers have."""
+    apis.sync()
     b: dict[str, str] = apis[AUDITOR].ok("GET", f"/v1/accounts/{acct}")["balances"]
     return b
 
 
 @pytest.fixture(scope="module")
-def funded(apis: dict[str, Api]) -> tuple[str, str]:
+def funded(apis: Apis) -> tuple[str, str]:
     buyer, seller = open_account(apis, BUYER, "buyer"), open_account(apis, SELLER, "seller")
     mint(apis, buyer, "1000.00")
     return buyer, seller
 
 
-def test_payment_flow_and_reads(apis: dict[str, Api], funded: tuple[str, str]) -> None:
+def test_payment_flow_and_reads(apis: Apis, funded: tuple[str, str]) -> None:
     buyer, seller = funded
     r = apis[BUYER].ok(
         "POST",
@@ -68,7 +70,7 @@ def test_payment_flow_and_reads(apis: dict[str, Api], funded: tuple[str, str]) -
     }
 
 
-def test_redemption_settle_and_reject(apis: dict[str, Api], funded: tuple[str, str]) -> None:
+def test_redemption_settle_and_reject(apis: Apis, funded: tuple[str, str]) -> None:
     buyer, _ = funded
     before = balances(apis, buyer)["USD"]
     red = apis[BUYER].ok("POST", "/v1/redemptions", {"account": buyer, "currency": "USD", "amount": "10.00"})
@@ -87,7 +89,7 @@ def _sub(a: str, b: str) -> str:
     return _cents(int(a.replace(".", "")) - int(b.replace(".", "")))
 
 
-def test_freeze_blocks_both_directions_and_unfreeze_restores(apis: dict[str, Api], funded: tuple[str, str]) -> None:
+def test_freeze_blocks_both_directions_and_unfreeze_restores(apis: Apis, funded: tuple[str, str]) -> None:
     buyer, seller = funded
     apis[COMPLIANCE].ok("POST", f"/v1/accounts/{seller}/freeze", {"reason": "sanctions screening"})
     r = apis[BUYER].post(
@@ -114,7 +116,7 @@ def test_freeze_blocks_both_directions_and_unfreeze_restores(apis: dict[str, Api
     ],
 )
 def test_bad_amounts_are_rejected_and_change_nothing(
-    apis: dict[str, Api], funded: tuple[str, str], amount: str, currency: str, code: str
+    apis: Apis, funded: tuple[str, str], amount: str, currency: str, code: str
 ) -> None:
     buyer, seller = funded
     before = (balances(apis, buyer), balances(apis, seller))
@@ -129,12 +131,12 @@ def test_bad_amounts_are_rejected_and_change_nothing(
 @pytest.mark.parametrize(
     "body", [{}, {"from": "x"}, {"from": "a", "to": "b", "currency": "USD", "amount": 5, "reference": "r"}, [1, 2]]
 )
-def test_malformed_bodies_are_400_invalid_argument(apis: dict[str, Api], body: object) -> None:
+def test_malformed_bodies_are_400_invalid_argument(apis: Apis, body: object) -> None:
     r = apis[BUYER].post("/v1/transfers", body)
     assert (r.status_code, r.json()["code"]) == (400, "INVALID_ARGUMENT")
 
 
-def test_insufficient_funds_and_unknown_account(apis: dict[str, Api], funded: tuple[str, str]) -> None:
+def test_insufficient_funds_and_unknown_account(apis: Apis, funded: tuple[str, str]) -> None:
     buyer, seller = funded
     r = apis[BUYER].post(
         "/v1/transfers", {"from": buyer, "to": seller, "currency": "USD", "amount": "999999.00", "reference": "INV-X"}
@@ -159,7 +161,7 @@ WRITES: list[tuple[str, str, set[str]]] = [
 ]
 
 
-def test_auth_missing_or_unknown_key_is_401(apis: dict[str, Api], funded: tuple[str, str]) -> None:
+def test_auth_missing_or_unknown_key_is_401(apis: Apis, funded: tuple[str, str]) -> None:
     buyer, _ = funded
     for auth in (None, "Bearer not-a-key", "Basic abc"):
         for path in ("/v1/supply", f"/v1/accounts/{buyer}", "/v1/transfers"):
@@ -168,7 +170,7 @@ def test_auth_missing_or_unknown_key_is_401(apis: dict[str, Api], funded: tuple[
             assert (r.status_code, r.json()["code"]) == (401, "UNAUTHENTICATED"), (auth, path)
 
 
-def test_auth_matrix_forbidden_writes_change_nothing(apis: dict[str, Api], funded: tuple[str, str]) -> None:
+def test_auth_matrix_forbidden_writes_change_nothing(apis: Apis, funded: tuple[str, str]) -> None:
     buyer, seller = funded
     bodies = {
         "open": {"id": new_id("x"), "holder": BUYER, "kyc_ref": "K"},
@@ -178,6 +180,7 @@ def test_auth_matrix_forbidden_writes_change_nothing(apis: dict[str, Api], funde
         "freeze": {"reason": "r"},
     }
     before = (balances(apis, buyer), balances(apis, seller))
+    apis.sync()
     supply_before = apis[AUDITOR].ok("GET", "/v1/supply")
     for path, name, allowed in WRITES:
         for ref, api in apis.items():
@@ -193,7 +196,7 @@ def test_auth_matrix_forbidden_writes_change_nothing(apis: dict[str, Api], funde
     assert apis[AUDITOR].ok("GET", f"/v1/accounts/{buyer}")["status"] == "active"
 
 
-def test_idempotency_replay_mismatch_and_concurrent_duplicates(apis: dict[str, Api], funded: tuple[str, str]) -> None:
+def test_idempotency_replay_mismatch_and_concurrent_duplicates(apis: Apis, funded: tuple[str, str]) -> None:
     buyer, seller = funded
     body = {"from": buyer, "to": seller, "currency": "USD", "amount": "2.00", "reference": "INV-IDEM"}
     before = balances(apis, seller)["USD"]
@@ -218,9 +221,7 @@ def _cents(c: int) -> str:
     return f"{c // 100}.{c % 100:02d}"
 
 
-def test_replay_after_gateway_restart_moves_nothing(
-    network: Network, apis: dict[str, Api], funded: tuple[str, str]
-) -> None:
+def test_replay_after_gateway_restart_moves_nothing(network: Network, apis: Apis, funded: tuple[str, str]) -> None:
     buyer, seller = funded
     body = {"from": buyer, "to": seller, "currency": "USD", "amount": "1.25", "reference": "INV-RESTART"}
     first = apis[BUYER].post("/v1/transfers", body, key="restart-1")
@@ -234,7 +235,7 @@ def test_replay_after_gateway_restart_moves_nothing(
     assert balances(apis, seller)["USD"] == after_first
 
 
-def test_hot_account_concurrent_credits_all_commit(apis: dict[str, Api]) -> None:
+def test_hot_account_concurrent_credits_all_commit(apis: Apis) -> None:
     hot = open_account(apis, SELLER, "hot")
     with ThreadPoolExecutor(25) as pool:
         results = list(
@@ -249,7 +250,7 @@ def test_hot_account_concurrent_credits_all_commit(apis: dict[str, Api]) -> None
     assert balances(apis, hot)["EUR"] == "50.00"
 
 
-def test_events_deliver_each_change_once_and_resume(apis: dict[str, Api], funded: tuple[str, str]) -> None:
+def test_events_deliver_each_change_once_and_resume(apis: Apis, funded: tuple[str, str]) -> None:
     buyer, seller = funded
     seen: list[dict[str, Any]] = []
     ids: list[str] = []
@@ -296,7 +297,8 @@ def test_events_deliver_each_change_once_and_resume(apis: dict[str, Api], funded
     assert [e["tx_id"] for e in seen] == txs[1:]
 
 
-def test_supply_invariant_holds_at_the_end(apis: dict[str, Api]) -> None:
+def test_supply_invariant_holds_at_the_end(apis: Apis) -> None:
+    apis.sync()
     supply = apis[AUDITOR].ok("GET", "/v1/supply")
     assert set(supply) == {"EUR", "USD"}
     for figures in supply.values():
@@ -307,7 +309,7 @@ def test_supply_invariant_holds_at_the_end(apis: dict[str, Api]) -> None:
         )
 
 
-def test_openapi_docs_health_and_metrics(apis: dict[str, Api]) -> None:
+def test_openapi_docs_health_and_metrics(apis: Apis) -> None:
     http = apis[AUDITOR].http
     assert "/v1/transfers" in http.get("/openapi.json").json()["paths"]
     assert http.get("/docs").status_code == 200

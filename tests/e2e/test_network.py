@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
+import uuid
 from pathlib import Path
 
+from chaincode import protocol
+from gateway import fabric
+from gateway.directory import Directory
 from network.network import Network
 from tests.e2e.conftest import deposits
 
@@ -35,11 +40,58 @@ def test_logs_shows_a_nodes_log(network: Network, data_dir: Path) -> None:
     assert len(out.splitlines()) == 5
 
 
-def wait_until(predicate: object, timeout: float = 30.0) -> None:
-    assert callable(predicate)
+def wait_until(
+    predicate: Callable[[], bool], timeout: float = 30.0, state: Callable[[], object] = lambda: None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return
         time.sleep(0.25)
-    raise AssertionError(f"condition not met within {timeout}s")
+    raise AssertionError(f"condition not met within {timeout}s; state: {state()}")
+
+
+def _commit_one(network: Network, contracts: dict[str, fabric.Contract]) -> int:
+    """Open an account through the chaincode; returns the block it committed in."""
+    holder = Directory(network.topology, network.layout, network.topology.orgs[1]).holder("PlatformOrg/buyer-us")
+    assert holder is not None
+    args = protocol.OpenAccount(f"net-{uuid.uuid4().hex[:10]}", *holder, "KYC-NET", uuid.uuid4().hex)
+    return contracts["BankOrg/issuer"].submit_transaction(args.FUNCTION.value, [args.to_json()]).block_number
+
+
+def test_a_block_commits_on_every_peer(network: Network, contracts: dict[str, fabric.Contract]) -> None:
+    block = _commit_one(network, contracts)
+    wait_until(lambda: all(h is not None and h > block for h in _heights(network)))
+
+
+def test_raft_survives_losing_its_leader_and_the_old_leader_catches_up(
+    network: Network, contracts: dict[str, fabric.Contract]
+) -> None:
+    leader = network.wait_for_leader()
+    leader_org = next(o for o in network.topology.orgs if o.orderer.id == leader)
+    network.stop_service(leader)
+    try:
+        wait_until(lambda: network.raft_leader() not in (None, leader))
+        for _ in range(3):
+            block = _commit_one(network, contracts)
+        wait_until(lambda: all(h is not None and h > block for h in _heights(network)))
+    finally:
+        network.start_service(leader)
+    # Traffic goes on after the restart; the old leader must catch up to the same height as the others.
+    block = _commit_one(network, contracts)
+    orderer_heights = lambda: [network.orderer_height(o) for o in network.topology.orgs]  # noqa: E731
+    wait_until(lambda: orderer_heights() == [block + 1] * 3, state=lambda: (leader, block, orderer_heights()))
+    assert leader_org.orderer.id == leader
+
+
+def test_down_then_up_keeps_the_ledger(network: Network, contracts: dict[str, fabric.Contract], data_dir: Path) -> None:
+    _commit_one(network, contracts)
+    wait_until(lambda: len(set(_heights(network))) == 1)
+    before = _heights(network)[0]
+    assert before is not None
+    deposits(data_dir, "network", "down")
+    assert [n for n in network.all_service_names() if network.runtime.running(n)] == []
+    deposits(data_dir, "network", "up")
+    assert _heights(network) == [before] * 3
+    block = _commit_one(network, contracts)
+    assert block == before
