@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from chaincode import protocol
