@@ -53,7 +53,7 @@ def _make_runtime(kind: str, layout: Layout, topology: Topology, bindir: Path, t
 
     read_only = [PROJECT_ROOT]
     if not topology_path.resolve().is_relative_to(PROJECT_ROOT):
-        read_only.append(topology_path.resolve().parent)  # the gateways read the topology file
+        read_only.append(topology_path.resolve())  # the gateways read the topology file
     return ComposeRuntime(
         layout, bindir=bindir, sampleconfig=sampleconfig_dir(topology.fabric), read_only=read_only
     )
@@ -132,7 +132,8 @@ class Network:
             # In a container: listen on every interface of its own namespace, reach the peer by its name.
             env["DEPOSITS_GATEWAY_HOST"] = self.endpoints.listen_host
             env["DEPOSITS_GATEWAY_PEER_ADDRESS"] = self.endpoints.address(org.peer.id, org.peer.port)
-        return Service(name=gateway_name(org), argv=[sys.executable, "-m", "gateway"], env=env, ports=(org.gateway_port,))
+        argv = [sys.executable, "-m", "gateway"]
+        return Service(name=gateway_name(org), argv=argv, env=env, ports=(org.gateway_port,))
 
     def gateway_services(self) -> list[Service]:
         return [self.gateway_service(o) for o in self.topology.orgs]

@@ -18,7 +18,11 @@ import yaml
 from network.runtime import Service
 
 NETWORK = "deposits"
-IMAGE_VARIABLES = {"orderer": "DEPOSITS_ORDERER_IMAGE", "peer": "DEPOSITS_PEER_IMAGE", "python": "DEPOSITS_PYTHON_IMAGE"}
+IMAGE_VARIABLES = {
+    "orderer": "DEPOSITS_ORDERER_IMAGE",
+    "peer": "DEPOSITS_PEER_IMAGE",
+    "python": "DEPOSITS_PYTHON_IMAGE",
+}
 USER_VARIABLE = "DEPOSITS_USER"
 
 HEADER = """\
