@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import socket
 import subprocess
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -33,12 +34,32 @@ def engine_errors(doing: str) -> Iterator[None]:
         raise DockerUnavailableError(f"no Docker engine answered while {doing}: {exc}") from exc
 
 
+def _probe_unix_socket() -> None:
+    """Fail fast (and without leaking the SDK's socket) when the engine's unix socket does not answer."""
+    host = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+    if not host.startswith("unix://"):
+        return
+    path = host.removeprefix("unix://")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(5)
+        try:
+            s.connect(path)
+        except OSError as exc:
+            raise DockerUnavailableError(f"no Docker engine listens on {path}: {exc.strerror or exc}") from exc
+
+
 def connect() -> docker.DockerClient:
     """A client for the local engine. Raises DockerUnavailableError if none answers."""
+    _probe_unix_socket()
     with engine_errors("connecting"):
         client = docker.from_env(version="auto", timeout=120)
-        client.ping()
-        return client
+    try:
+        with engine_errors("connecting"):
+            client.ping()
+    except DockerUnavailableError:
+        client.close()
+        raise
+    return client
 
 
 def compose_cli() -> list[str]:
