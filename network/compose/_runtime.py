@@ -69,8 +69,23 @@ class ComposeRuntime:
         Raises DockerUnavailableError, ImageBuildError.
         """
         compose_cli()
-        images = ImageBuilder(connect(), image_cache()).all(self.bindir, self.sampleconfig)
-        self.write(services, images)
+        self.write(services, self.images())
+
+    def images(self) -> Images:
+        """The local images, except where DEPOSITS_{ORDERER,PEER,PYTHON}_IMAGE in the environment names one
+        (e.g. the official hyperledger/fabric-orderer and fabric-peer images): those are used as they are."""
+        chosen = {kind: os.environ.get(var) for kind, var in IMAGE_VARIABLES.items()}
+        client = connect()
+        try:
+            builder = ImageBuilder(client, image_cache())
+            base = builder.base() if not all(chosen.values()) else ""
+            if not (chosen["orderer"] and chosen["peer"]):
+                fabric = builder.fabric(base, self.bindir, self.sampleconfig)
+                chosen = {k: v or (fabric if k != "python" else None) for k, v in chosen.items()}
+            python = chosen["python"] or builder.python(base)
+        finally:
+            client.close()
+        return Images(orderer=str(chosen["orderer"]), peer=str(chosen["peer"]), python=python)
 
     def write(self, services: Sequence[Service], images: Images) -> None:
         self.layout.compose.mkdir(parents=True, exist_ok=True)
