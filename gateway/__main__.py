@@ -26,7 +26,7 @@ def main() -> int:
     org = topology.org(settings.org)
     layout = Layout(settings.data_dir)
     peer = PeerEndpoint(
-        address=org.peer.address,
+        address=settings.peer_address or org.peer.address,
         tls_ca_pem=OrgCrypto(layout.crypto, org).tls_ca_cert.read_bytes(),
         channel=topology.channel,
         chaincode=topology.chaincode.name,

@@ -16,4 +16,7 @@ class Settings(BaseSettings):
     data_dir: Path
     topology: Path = DEFAULT_TOPOLOGY
     host: str = "127.0.0.1"
+    # The org's peer as this gateway dials it; unset means the topology's (127.0.0.1:port). In a container
+    # the peer is another container, reached by its name: the compose runtime sets it.
+    peer_address: str | None = None
     max_attempts: int = 6

@@ -16,11 +16,12 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from network.endpoints import NATIVE, Endpoints, chaincode_server_name
 from network.fabric_cli import FabricCommandError, FabricTools
 from network.layout import Layout
-from network.native import Service
 from network.pki import OrgCrypto
-from network.topology import HOST, Org, Topology
+from network.runtime import Service
+from network.topology import Org, Topology
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CHAINCODE_SOURCES = PROJECT_ROOT / "chaincode"
@@ -56,8 +57,11 @@ def source_digest() -> str:
 
 
 class ChaincodeDeployer:
-    def __init__(self, topology: Topology, layout: Layout, tools: FabricTools) -> None:
+    def __init__(
+        self, topology: Topology, layout: Layout, tools: FabricTools, endpoints: Endpoints = NATIVE
+    ) -> None:
         self.topology = topology
+        self.endpoints = endpoints
         self.layout = layout
         self.tools = tools
         self.cc = topology.chaincode
@@ -66,24 +70,32 @@ class ChaincodeDeployer:
     def label(self) -> str:
         return f"{self.cc.name}_{self.cc.version}"
 
+    def package_bytes(self, org: Org) -> bytes:
+        """org's ccaas package: connection.json points org's peer at org's own chaincode server."""
+        server = self.endpoints.address(chaincode_server_name(org), org.chaincode_server_port)
+        connection = {"address": server, "dial_timeout": "10s", "tls_required": False}
+        code = _tar_gz({"connection.json": _json(connection)})
+        return _tar_gz({"metadata.json": _json({"type": "ccaas", "label": self.label}), "code.tar.gz": code})
+
+    def package_id(self, org: Org) -> str:
+        return f"{self.label}:{hashlib.sha256(self.package_bytes(org)).hexdigest()}"
+
     def package(self, org: Org) -> tuple[Path, str]:
         """Write org's ccaas package; returns (path, package ID)."""
-        connection = {"address": f"{HOST}:{org.chaincode_server_port}", "dial_timeout": "10s", "tls_required": False}
-        code = _tar_gz({"connection.json": _json(connection)})
-        pkg = _tar_gz({"metadata.json": _json({"type": "ccaas", "label": self.label}), "code.tar.gz": code})
+        pkg = self.package_bytes(org)
         path = self.layout.chaincode / f"{self.label}-{org.name}.tar.gz"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(pkg)
         return path, f"{self.label}:{hashlib.sha256(pkg).hexdigest()}"
 
     def server_service(self, org: Org) -> Service:
-        _, package_id = self.package(org)
+        package_id = self.package_id(org)
         return Service(
-            name=f"chaincode.{org.domain}",
+            name=chaincode_server_name(org),
             argv=[sys.executable, "-m", "chaincode.server"],
             env={
                 "CHAINCODE_ID": package_id,
-                "CHAINCODE_SERVER_ADDRESS": f"{HOST}:{org.chaincode_server_port}",
+                "CHAINCODE_SERVER_ADDRESS": self.endpoints.listen(org.chaincode_server_port),
                 "PYTHONPATH": str(PROJECT_ROOT),
                 "PYTHONUNBUFFERED": "1",
             },

@@ -8,19 +8,35 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from network.compose import ComposeError
+from network.endpoints import RUNTIMES
 from network.fabric_build import FabricBuildError, ensure_binaries
 from network.layout import Layout, default_data_dir
-from network.native import PortInUseError
 from network.network import Network
+from network.runtime import PortInUseError, RuntimeMismatchError
 from network.topology import DEFAULT_TOPOLOGY, load_topology
 
 
 def _network(args: argparse.Namespace) -> Network:
-    return Network.open(Layout(args.data_dir), args.topology)
+    return Network.open(Layout(args.data_dir), args.topology, getattr(args, "runtime", None))
 
 
 def cmd_up(args: argparse.Namespace) -> int:
     _network(args).up()
+    return 0
+
+
+def cmd_compose_file(args: argparse.Namespace) -> int:
+    from network.compose.examples import example_compose_file
+
+    if args.example:
+        print(example_compose_file(), end="")
+        return 0
+    path = Layout(args.data_dir).compose / "docker-compose.yaml"
+    if not path.exists():
+        print(f"no compose file under {path.parent}: run `deposits network up --runtime compose`", file=sys.stderr)
+        return 2
+    print(path.read_text(), end="")
     return 0
 
 
@@ -77,12 +93,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_logs(args: argparse.Namespace) -> int:
-    log = Layout(args.data_dir).log(args.node)
-    if not log.exists():
-        print(f"no log for {args.node!r} under {log.parent}", file=sys.stderr)
+    net = _network(args)
+    out = net.runtime.logs(args.node, args.lines)
+    if out is None:
+        print(f"no log for {args.node!r} ({net.runtime.kind} runtime, {args.data_dir})", file=sys.stderr)
         return 2
-    lines = log.read_text(errors="replace").splitlines()
-    print("\n".join(lines[-args.lines :]))
+    print(out)
     return 0
 
 
@@ -98,7 +114,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="group", required=True)
 
     net = sub.add_parser("network", help="run the consortium network").add_subparsers(dest="action", required=True)
-    net.add_parser("up", help="start (or resume) the network").set_defaults(func=cmd_up)
+    up = net.add_parser("up", help="start (or resume) the network")
+    up.add_argument(
+        "--runtime",
+        choices=sorted(RUNTIMES),
+        default=None,
+        help="native processes or containers (docker compose); default: the data directory's, else native",
+    )
+    up.set_defaults(func=cmd_up)
     net.add_parser("down", help="stop every process, keep data").set_defaults(func=cmd_down)
     net.add_parser("clean", help="stop and delete the data directory").set_defaults(func=cmd_clean)
     st = net.add_parser("status", help="health, heights, channel members and consenters")
@@ -108,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     lg.add_argument("node")
     lg.add_argument("-n", "--lines", type=int, default=100)
     lg.set_defaults(func=cmd_logs)
+    cf = net.add_parser("compose-file", help="print the data directory's generated docker-compose.yaml")
+    cf.add_argument("--example", action="store_true", help="print the committed example instead (fixed paths)")
+    cf.set_defaults(func=cmd_compose_file)
     fab = sub.add_parser("fabric", help="Fabric's binaries").add_subparsers(dest="action", required=True)
     fab.add_parser("build", help="build (or find cached) peer, orderer, ... and print their folder").set_defaults(
         func=cmd_fabric_build
@@ -124,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (PortInUseError, FabricBuildError, TimeoutError) as exc:
+    except (PortInUseError, FabricBuildError, TimeoutError, RuntimeMismatchError, ComposeError) as exc:
         print(f"deposits: {exc}", file=sys.stderr)
         return 1
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from network.endpoints import NATIVE, Endpoints
 from network.pki import OrgCrypto
 from network.topology import Org, Topology
 
@@ -22,7 +23,7 @@ def _meta(rule: str) -> dict[str, str]:
     return {"Type": "ImplicitMeta", "Rule": rule}
 
 
-def _org_section(crypto_root: Path, org: Org) -> dict[str, Any]:
+def _org_section(crypto_root: Path, org: Org, endpoints: Endpoints) -> dict[str, Any]:
     m = org.msp_id
     return {
         "Name": m,
@@ -34,20 +35,20 @@ def _org_section(crypto_root: Path, org: Org) -> dict[str, Any]:
             "Admins": _sig(f"OR('{m}.admin')"),
             "Endorsement": _sig(f"OR('{m}.peer')"),
         },
-        "OrdererEndpoints": [org.orderer.address],
-        "AnchorPeers": [{"Host": "127.0.0.1", "Port": org.peer.port}],
+        "OrdererEndpoints": [endpoints.address(org.orderer.id, org.orderer.port)],
+        "AnchorPeers": [{"Host": endpoints.host(org.peer.id), "Port": org.peer.port}],
     }
 
 
-def render(topology: Topology, crypto_root: Path) -> dict[str, Any]:
-    """The configtx.yaml document for the channel profile."""
-    orgs = [_org_section(crypto_root, o) for o in topology.orgs]
+def render(topology: Topology, crypto_root: Path, endpoints: Endpoints = NATIVE) -> dict[str, Any]:
+    """The configtx.yaml document for the channel profile; nodes are named as `endpoints` reaches them."""
+    orgs = [_org_section(crypto_root, o, endpoints) for o in topology.orgs]
     consenters = []
     for org in topology.orgs:
         tls = OrgCrypto(crypto_root, org).node_dir(org.orderer.id) / "tls" / "server.crt"
         consenters.append(
             {
-                "Host": "127.0.0.1",
+                "Host": endpoints.host(org.orderer.id),
                 "Port": org.orderer.port,
                 "ClientTLSCert": str(tls),
                 "ServerTLSCert": str(tls),
@@ -65,7 +66,7 @@ def render(topology: Topology, crypto_root: Path) -> dict[str, Any]:
                 },
                 "Orderer": {
                     "OrdererType": "etcdraft",
-                    "Addresses": [o.address for o in topology.orderers],
+                    "Addresses": [endpoints.address(o.id, o.port) for o in topology.orderers],
                     "BatchTimeout": topology.batch_timeout,
                     "BatchSize": {"MaxMessageCount": 500, "AbsoluteMaxBytes": "10 MB", "PreferredMaxBytes": "2 MB"},
                     "EtcdRaft": {
@@ -106,7 +107,9 @@ def render(topology: Topology, crypto_root: Path) -> dict[str, Any]:
     }
 
 
-def make_genesis_block(topology: Topology, crypto_root: Path, workdir: Path, configtxgen: Path) -> Path:
+def make_genesis_block(
+    topology: Topology, crypto_root: Path, workdir: Path, configtxgen: Path, endpoints: Endpoints = NATIVE
+) -> Path:
     """Write configtx.yaml into workdir and run configtxgen; returns the block's path (kept if present).
 
     Raises subprocess.CalledProcessError when configtxgen fails.
@@ -115,7 +118,7 @@ def make_genesis_block(topology: Topology, crypto_root: Path, workdir: Path, con
     if block.exists():
         return block
     workdir.mkdir(parents=True, exist_ok=True)
-    (workdir / "configtx.yaml").write_text(yaml.safe_dump(render(topology, crypto_root), sort_keys=False))
+    (workdir / "configtx.yaml").write_text(yaml.safe_dump(render(topology, crypto_root, endpoints), sort_keys=False))
     subprocess.run(
         [
             str(configtxgen),

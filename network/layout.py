@@ -40,6 +40,16 @@ class Layout:
     def gateways(self) -> Path:
         return self.root / "gateways"
 
+    @property
+    def compose(self) -> Path:
+        """The generated docker-compose.yaml and its .env (compose runtime only)."""
+        return self.root / "compose"
+
+    @property
+    def runtime_file(self) -> Path:
+        """Which runtime this data directory's network runs on, for down/status/logs."""
+        return self.root / "runtime.json"
+
     def node(self, node_id: str) -> Path:
         return self.root / "nodes" / node_id
 

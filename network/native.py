@@ -9,30 +9,15 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from network.layout import Layout
+from network.runtime import PortInUseError, Service, check_free_ports
 
-
-@dataclass(frozen=True, slots=True)
-class Service:
-    """One process to run: `name` names its log and pid files; `ports` are checked before it starts."""
-
-    name: str
-    argv: list[str]
-    env: dict[str, str]
-    ports: tuple[int, ...] = ()
-    cwd: Path | None = None
-    inherit_env: tuple[str, ...] = field(default=("PATH", "HOME", "LANG", "TMPDIR", "GOCOVERDIR"))
-
-
-class PortInUseError(RuntimeError):
-    """A port a service needs is taken by a process that is not ours."""
+__all__ = ["NativeRuntime", "PortInUseError", "Service"]
 
 
 def _start_time(pid: int) -> str | None:
@@ -45,6 +30,8 @@ def _start_time(pid: int) -> str | None:
 
 
 class NativeRuntime:
+    kind = "native"
+
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
         # Children started by this process, kept so they can be reaped (the CLI exits and leaves them to init).
@@ -65,20 +52,12 @@ class NativeRuntime:
     def running(self, name: str) -> bool:
         return self.pid(name) is not None
 
+    def prepare(self, services: Sequence[Service]) -> None:
+        """Nothing to prepare: the binaries and the interpreter are already on this host."""
+
     def check_ports(self, services: Sequence[Service]) -> None:
         """Raise PortInUseError naming the service and port if any port of a not-running service is taken."""
-        for svc in services:
-            if self.running(svc.name):
-                continue
-            for port in svc.ports:
-                with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-                    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                    try:
-                        s.bind(("127.0.0.1", port))
-                    except OSError as exc:
-                        raise PortInUseError(
-                            f"port {port} needed by {svc.name} is already in use on 127.0.0.1 ({exc.strerror})"
-                        ) from exc
+        check_free_ports(services, self.running)
 
     def start(self, svc: Service) -> int:
         """Start svc detached unless it already runs; returns its pid."""
@@ -140,6 +119,15 @@ class NativeRuntime:
         if not self.layout.pids.is_dir():
             return []
         return sorted(p.stem for p in self.layout.pids.glob("*.pid"))
+
+    def logs(self, name: str, lines: int) -> str | None:
+        log = self.layout.log(name)
+        if not log.exists():
+            return None
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+    def teardown(self) -> None:
+        """Nothing beyond the processes, which `stop` has ended."""
 
 
 def _is_zombie(pid: int) -> bool:

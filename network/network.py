@@ -18,12 +18,14 @@ from gateway.directory import ensure_api_keys
 from network import configtx, pki
 from network.chaincode_deploy import PROJECT_ROOT, ChaincodeDeployer
 from network.channel_config import parse_config_block
+from network.endpoints import RUNTIMES, Endpoints, gateway_name
 from network.fabric_build import ensure_binaries, sampleconfig_dir
 from network.fabric_cli import FabricCommandError, FabricTools
 from network.health import healthz, metric, wait_healthy, wait_http, wait_port
 from network.layout import Layout
-from network.native import NativeRuntime, Service
+from network.native import NativeRuntime
 from network.nodes import orderer_env, peer_env
+from network.runtime import Runtime, Service, record_runtime, recorded_runtime
 from network.topology import DEFAULT_TOPOLOGY, Org, Topology, load_topology
 
 
@@ -44,26 +46,52 @@ def _node_config(layout: Layout, sampleconfig: Path) -> Path:
     return cfg
 
 
+def _make_runtime(kind: str, layout: Layout, topology: Topology, bindir: Path, topology_path: Path) -> Runtime:
+    if kind == "native":
+        return NativeRuntime(layout)
+    from network.compose import ComposeRuntime  # the docker SDK is needed only by this runtime
+
+    read_only = [PROJECT_ROOT]
+    if not topology_path.resolve().is_relative_to(PROJECT_ROOT):
+        read_only.append(topology_path.resolve())  # the gateways read the topology file
+    return ComposeRuntime(
+        layout, bindir=bindir, sampleconfig=sampleconfig_dir(topology.fabric), read_only=read_only
+    )
+
+
 class Network:
     def __init__(
-        self, topology: Topology, layout: Layout, bindir: Path, cfg: Path, topology_path: Path = DEFAULT_TOPOLOGY
+        self,
+        topology: Topology,
+        layout: Layout,
+        bindir: Path,
+        cfg: Path,
+        topology_path: Path = DEFAULT_TOPOLOGY,
+        runtime: str = "native",
     ) -> None:
+        if runtime not in RUNTIMES:
+            raise ValueError(f"unknown runtime {runtime!r} (one of: {', '.join(RUNTIMES)})")
         self.topology = topology
         self.topology_path = topology_path
         self.layout = layout
         self.bindir = bindir
         self.cfg = cfg
-        self.runtime = NativeRuntime(layout)
+        self.endpoints: Endpoints = RUNTIMES[runtime]
+        self.runtime: Runtime = _make_runtime(runtime, layout, topology, bindir, topology_path)
         self.tools = FabricTools(bindir, cfg, layout, topology)
-        self.chaincode = ChaincodeDeployer(topology, layout, self.tools)
+        self.chaincode = ChaincodeDeployer(topology, layout, self.tools, self.endpoints)
 
     @classmethod
-    def open(cls, layout: Layout, topology_path: Path = DEFAULT_TOPOLOGY) -> Network:
-        """Load the topology, build (or reuse cached) Fabric binaries. Raises FabricBuildError."""
+    def open(cls, layout: Layout, topology_path: Path = DEFAULT_TOPOLOGY, runtime: str | None = None) -> Network:
+        """Load the topology, build (or reuse cached) Fabric binaries. Raises FabricBuildError.
+
+        runtime: 'native' or 'compose'; None means the one the data directory was set up with (else native).
+        """
         topology = load_topology(topology_path)
         bindir = ensure_binaries(topology.fabric)
         cfg = _node_config(layout, sampleconfig_dir(topology.fabric))
-        return cls(topology, layout, bindir, cfg, topology_path)
+        kind = runtime or recorded_runtime(layout) or "native"
+        return cls(topology, layout, bindir, cfg, topology_path, kind)
 
     # -- services ------------------------------------------------------------------------------------
     def orderer_service(self, org: Org) -> Service:
@@ -71,7 +99,7 @@ class Network:
         return Service(
             o.id,
             [str(self.bindir / "orderer")],
-            orderer_env(self.layout, self.topology, org, self.cfg),
+            orderer_env(self.layout, self.topology, org, self.cfg, self.endpoints),
             ports=(o.port, o.admin_port, o.ops_port),
         )
 
@@ -80,7 +108,7 @@ class Network:
         return Service(
             p.id,
             [str(self.bindir / "peer"), "node", "start"],
-            peer_env(self.layout, org, self.cfg),
+            peer_env(self.layout, org, self.cfg, self.endpoints),
             ports=(p.port, p.chaincode_port, p.ops_port),
         )
 
@@ -93,18 +121,19 @@ class Network:
         return [self.chaincode.server_service(o) for o in self.topology.orgs]
 
     def gateway_service(self, org: Org) -> Service:
-        return Service(
-            name=f"gateway.{org.domain}",
-            argv=[sys.executable, "-m", "gateway"],
-            env={
-                "DEPOSITS_GATEWAY_ORG": org.name,
-                "DEPOSITS_GATEWAY_DATA_DIR": str(self.layout.root),
-                "DEPOSITS_GATEWAY_TOPOLOGY": str(self.topology_path),
-                "PYTHONPATH": str(PROJECT_ROOT),
-                "PYTHONUNBUFFERED": "1",
-            },
-            ports=(org.gateway_port,),
-        )
+        env = {
+            "DEPOSITS_GATEWAY_ORG": org.name,
+            "DEPOSITS_GATEWAY_DATA_DIR": str(self.layout.root),
+            "DEPOSITS_GATEWAY_TOPOLOGY": str(self.topology_path),
+            "PYTHONPATH": str(PROJECT_ROOT),
+            "PYTHONUNBUFFERED": "1",
+        }
+        if self.endpoints.by_name:
+            # In a container: listen on every interface of its own namespace, reach the peer by its name.
+            env["DEPOSITS_GATEWAY_HOST"] = self.endpoints.listen_host
+            env["DEPOSITS_GATEWAY_PEER_ADDRESS"] = self.endpoints.address(org.peer.id, org.peer.port)
+        argv = [sys.executable, "-m", "gateway"]
+        return Service(name=gateway_name(org), argv=argv, env=env, ports=(org.gateway_port,))
 
     def gateway_services(self) -> list[Service]:
         return [self.gateway_service(o) for o in self.topology.orgs]
@@ -118,12 +147,22 @@ class Network:
 
     # -- lifecycle -----------------------------------------------------------------------------------
     def up(self) -> None:
-        """Start everything and join the channel. Raises PortInUseError before starting anything."""
+        """Start everything and join the channel.
+
+        Raises RuntimeMismatchError (data dir set up for the other runtime) or PortInUseError before starting
+        anything; the compose runtime also DockerUnavailableError, ImageBuildError, ComposeCommandError.
+        """
+        record_runtime(self.layout, self.runtime.kind)
         self.runtime.check_ports(self.all_services())
         pki.generate(self.layout.crypto, self.topology)
         block = configtx.make_genesis_block(
-            self.topology, self.layout.crypto, self.layout.channel, self.bindir / "configtxgen"
+            self.topology,
+            self.layout.crypto,
+            self.layout.channel,
+            self.bindir / "configtxgen",
+            self.endpoints,
         )
+        self.runtime.prepare(self.all_services())
         for org in self.topology.orgs:
             self.runtime.start(self.orderer_service(org))
         for org in self.topology.orgs:
@@ -145,7 +184,7 @@ class Network:
             ensure_api_keys(self.layout, org)
             self.runtime.start(self.gateway_service(org))
         for org in self.topology.orgs:
-            wait_http(f"gateway.{org.domain}", f"http://127.0.0.1:{org.gateway_port}/healthz")
+            wait_http(gateway_name(org), f"http://127.0.0.1:{org.gateway_port}/healthz")
         _say("gateways: " + ", ".join(f"{o.name} http://127.0.0.1:{o.gateway_port}" for o in self.topology.orgs))
 
     def gateways_status(self) -> list[dict[str, Any]]:
@@ -157,7 +196,7 @@ class Network:
                     "org": org.name,
                     "msp_id": org.msp_id,
                     "url": f"http://127.0.0.1:{org.gateway_port}",
-                    "running": self.runtime.running(f"gateway.{org.domain}"),
+                    "running": self.runtime.running(gateway_name(org)),
                     "identities": [
                         {"name": i.name, "ref": i.ref, "role": i.role, "api_key": keys.get(i.name)}
                         for i in org.identities
@@ -256,6 +295,7 @@ class Network:
         for name in [*extra, *reversed(known)]:
             if self.runtime.stop(name):
                 stopped.append(name)
+        self.runtime.teardown()
         return stopped
 
     def clean(self) -> None:
@@ -345,7 +385,7 @@ class Network:
                     }
                 )
         return {
-            "runtime": "native",
+            "runtime": self.runtime.kind,
             "data_dir": str(self.layout.root),
             "fabric_version": self.topology.fabric.version,
             "channel": {

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from network.endpoints import NATIVE, Endpoints
 from network.layout import Layout
 from network.pki import OrgCrypto
-from network.topology import HOST, Org, Topology
+from network.topology import Org, Topology
 
 BUILDER_DIR = Path(__file__).with_name("builders") / "ccaas"
 
@@ -16,7 +17,9 @@ def _all_tls_cas(layout: Layout, topology: Topology) -> str:
     return "[" + ",".join(str(OrgCrypto(layout.crypto, o).tls_ca_cert) for o in topology.orgs) + "]"
 
 
-def orderer_env(layout: Layout, topology: Topology, org: Org, cfg: Path) -> dict[str, str]:
+def orderer_env(
+    layout: Layout, topology: Topology, org: Org, cfg: Path, endpoints: Endpoints = NATIVE
+) -> dict[str, str]:
     o = org.orderer
     node = OrgCrypto(layout.crypto, org).node_dir(o.id)
     tls = node / "tls"
@@ -25,7 +28,7 @@ def orderer_env(layout: Layout, topology: Topology, org: Org, cfg: Path) -> dict
     return {
         "FABRIC_CFG_PATH": str(cfg),
         "FABRIC_LOGGING_SPEC": "INFO",
-        "ORDERER_GENERAL_LISTENADDRESS": HOST,
+        "ORDERER_GENERAL_LISTENADDRESS": endpoints.listen_host,
         "ORDERER_GENERAL_LISTENPORT": str(o.port),
         "ORDERER_GENERAL_LOCALMSPID": org.msp_id,
         "ORDERER_GENERAL_LOCALMSPDIR": str(node / "msp"),
@@ -42,20 +45,21 @@ def orderer_env(layout: Layout, topology: Topology, org: Org, cfg: Path) -> dict
         "ORDERER_FILELEDGER_LOCATION": str(data / "ledger"),
         "ORDERER_CONSENSUS_WALDIR": str(data / "etcdraft" / "wal"),
         "ORDERER_CONSENSUS_SNAPDIR": str(data / "etcdraft" / "snapshot"),
-        "ORDERER_ADMIN_LISTENADDRESS": f"{HOST}:{o.admin_port}",
+        "ORDERER_ADMIN_LISTENADDRESS": endpoints.listen(o.admin_port),
         "ORDERER_ADMIN_TLS_ENABLED": "true",
         "ORDERER_ADMIN_TLS_CERTIFICATE": str(tls / "server.crt"),
         "ORDERER_ADMIN_TLS_PRIVATEKEY": str(tls / "server.key"),
         "ORDERER_ADMIN_TLS_ROOTCAS": cas,
         "ORDERER_ADMIN_TLS_CLIENTAUTHREQUIRED": "true",
         "ORDERER_ADMIN_TLS_CLIENTROOTCAS": str(OrgCrypto(layout.crypto, org).tls_ca_cert),
-        "ORDERER_OPERATIONS_LISTENADDRESS": f"{HOST}:{o.ops_port}",
+        "ORDERER_OPERATIONS_LISTENADDRESS": endpoints.listen(o.ops_port),
         "ORDERER_METRICS_PROVIDER": "prometheus",
     }
 
 
-def peer_env(layout: Layout, org: Org, cfg: Path) -> dict[str, str]:
+def peer_env(layout: Layout, org: Org, cfg: Path, endpoints: Endpoints = NATIVE) -> dict[str, str]:
     p = org.peer
+    advertised = endpoints.address(p.id, p.port)
     node = OrgCrypto(layout.crypto, org).node_dir(p.id)
     tls = node / "tls"
     data = layout.node(p.id)
@@ -64,13 +68,13 @@ def peer_env(layout: Layout, org: Org, cfg: Path) -> dict[str, str]:
         "FABRIC_CFG_PATH": str(cfg),
         "FABRIC_LOGGING_SPEC": "INFO",
         "CORE_PEER_ID": p.id,
-        "CORE_PEER_ADDRESS": p.address,
-        "CORE_PEER_LISTENADDRESS": p.address,
-        "CORE_PEER_CHAINCODEADDRESS": f"{HOST}:{p.chaincode_port}",
-        "CORE_PEER_CHAINCODELISTENADDRESS": f"{HOST}:{p.chaincode_port}",
-        "CORE_PEER_GOSSIP_BOOTSTRAP": p.address,
+        "CORE_PEER_ADDRESS": advertised,
+        "CORE_PEER_LISTENADDRESS": endpoints.listen(p.port),
+        "CORE_PEER_CHAINCODEADDRESS": endpoints.address(p.id, p.chaincode_port),
+        "CORE_PEER_CHAINCODELISTENADDRESS": endpoints.listen(p.chaincode_port),
+        "CORE_PEER_GOSSIP_BOOTSTRAP": advertised,
         # Without the external endpoint other orgs never learn this peer, and the Gateway finds no endorsers.
-        "CORE_PEER_GOSSIP_EXTERNALENDPOINT": p.address,
+        "CORE_PEER_GOSSIP_EXTERNALENDPOINT": advertised,
         # With the default 25 s the first endorsement waits that long for cross-org membership.
         "CORE_PEER_GOSSIP_RECONNECTINTERVAL": "1s",
         "CORE_PEER_LOCALMSPID": org.msp_id,
@@ -81,7 +85,7 @@ def peer_env(layout: Layout, org: Org, cfg: Path) -> dict[str, str]:
         "CORE_PEER_TLS_ROOTCERT_FILE": str(tls / "ca.crt"),
         "CORE_PEER_FILESYSTEMPATH": str(data / "ledger"),
         "CORE_LEDGER_SNAPSHOTS_ROOTDIR": str(data / "snapshots"),
-        "CORE_OPERATIONS_LISTENADDRESS": f"{HOST}:{p.ops_port}",
+        "CORE_OPERATIONS_LISTENADDRESS": endpoints.listen(p.ops_port),
         "CORE_METRICS_PROVIDER": "prometheus",
         "CORE_CHAINCODE_EXTERNALBUILDERS": json.dumps(builders),
     }
