@@ -57,9 +57,7 @@ def source_digest() -> str:
 
 
 class ChaincodeDeployer:
-    def __init__(
-        self, topology: Topology, layout: Layout, tools: FabricTools, endpoints: Endpoints = NATIVE
-    ) -> None:
+    def __init__(self, topology: Topology, layout: Layout, tools: FabricTools, endpoints: Endpoints = NATIVE) -> None:
         self.topology = topology
         self.endpoints = endpoints
         self.layout = layout

@@ -76,7 +76,7 @@ def render(topology: Topology, crypto_root: Path, endpoints: Endpoints = NATIVE)
                             "ElectionTick": raft.election_tick,
                             "HeartbeatTick": raft.heartbeat_tick,
                             "MaxInflightBlocks": 5,
-                            "SnapshotIntervalSize": "16 MB",
+                            "SnapshotIntervalSize": "1 MB",
                         },
                     },
                     "Organizations": orgs,

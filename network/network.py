@@ -54,9 +54,7 @@ def _make_runtime(kind: str, layout: Layout, topology: Topology, bindir: Path, t
     read_only = [PROJECT_ROOT]
     if not topology_path.resolve().is_relative_to(PROJECT_ROOT):
         read_only.append(topology_path.resolve())  # the gateways read the topology file
-    return ComposeRuntime(
-        layout, bindir=bindir, sampleconfig=sampleconfig_dir(topology.fabric), read_only=read_only
-    )
+    return ComposeRuntime(layout, bindir=bindir, sampleconfig=sampleconfig_dir(topology.fabric), read_only=read_only)
 
 
 class Network:

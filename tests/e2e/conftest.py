@@ -25,7 +25,9 @@ def deposits(data_dir: Path, *args: str, check: bool = True) -> subprocess.Compl
     """Run the `deposits` CLI as a user would; with check, a failure shows its stderr."""
     result = subprocess.run(
         [sys.executable, "-m", "network.cli", "--data-dir", str(data_dir), *args],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     if check and result.returncode != 0:
         raise AssertionError(f"deposits {' '.join(args)} exited {result.returncode}:\n{result.stderr[-3000:]}")

@@ -115,9 +115,7 @@ def test_logs_come_from_the_container(network: Network, data_dir: Path, topology
     assert len(out.splitlines()) == 5
 
 
-def test_zz_down_removes_every_container_and_the_network(
-    network: Network, data_dir: Path, topology_file: Path
-) -> None:
+def test_zz_down_removes_every_container_and_the_network(network: Network, data_dir: Path, topology_file: Path) -> None:
     deposits(data_dir, topology_file, "network", "down")
     label = f"{PROJECT_LABEL}={project_name(network.layout)}"
     client = connect()
