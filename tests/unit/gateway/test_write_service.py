@@ -1,0 +1,153 @@
+"""Exactly-once writes against a scripted fake ledger: replay, mismatch, retries, crash recovery."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from chaincode import protocol
+from gateway.directory import Caller
+from gateway.errors import BadRequest, ChaincodeRejected, CommitUnknown, LedgerUnavailable, RetryableConflict
+from gateway.idempotency import IdempotencyStore
+from gateway.ledger import Endorsed, LedgerEvent, TxStatus
+from gateway.service import WriteService
+
+CALLER = Caller("PlatformOrg", "buyer-us", "holder", "PlatformMSP", Path("/nowhere"))
+
+
+class FakeLedger:
+    """Endorses by echoing the request; `submit_script` decides each submit's fate in turn."""
+
+    def __init__(self) -> None:
+        self.endorsed: list[bytes] = []
+        self.submitted: list[bytes] = []
+        self.submit_script: list[Callable[[Endorsed], TxStatus]] = []
+        self.endorse_error: Exception | None = None
+        self._by_envelope: dict[bytes, Endorsed] = {}
+
+    def endorse(self, caller: Caller, function: str, args: list[bytes]) -> Endorsed:
+        if self.endorse_error is not None:
+            raise self.endorse_error
+        n = len(self.endorsed)
+        self.endorsed.append(args[0])
+        e = Endorsed(f"tx{n}", f"envelope{n}".encode(), json.dumps({"n": n}).encode())
+        self._by_envelope[e.envelope] = e
+        return e
+
+    def submit(self, caller: Caller, envelope: bytes) -> TxStatus:
+        self.submitted.append(envelope)
+        e = self._by_envelope[envelope]
+        if self.submit_script:
+            return self.submit_script.pop(0)(e)
+        return TxStatus(e.tx_id, True, True, "VALID", 10 + len(self.submitted))
+
+    def status(self, caller: Caller, tx_id: str) -> TxStatus:
+        return TxStatus(tx_id, True, True, "VALID", 99)
+
+    def evaluate(self, caller: Caller, function: str, args: list[bytes]) -> bytes:
+        return b"{}"
+
+    def events(self, caller: Caller, start_block: int | None, after_tx_id: str | None) -> list[LedgerEvent]:
+        return []
+
+    def close(self) -> None:
+        pass
+
+
+def conflict(_: Endorsed) -> TxStatus:
+    raise RetryableConflict("MVCC_READ_CONFLICT")
+
+
+def lost(_: Endorsed) -> TxStatus:
+    raise CommitUnknown("gateway crashed before the commit status came back")
+
+
+def transfer(amount: int = 100) -> Callable[[str], protocol.Args]:
+    return lambda rid: protocol.Transfer("a", "b", "USD", amount, "INV-1", rid)
+
+
+def echo(result: dict[str, object], status: TxStatus) -> dict[str, object]:
+    return {"n": result["n"]}
+
+
+@pytest.fixture
+def ledger() -> FakeLedger:
+    return FakeLedger()
+
+
+@pytest.fixture
+def service(ledger: FakeLedger, tmp_path: Path) -> WriteService:
+    return WriteService(ledger, IdempotencyStore(tmp_path / "idem.sqlite3"))
+
+
+def test_a_repeat_returns_the_first_answer_without_a_second_transaction(
+    service: WriteService, ledger: FakeLedger
+) -> None:
+    first = service.write(CALLER, "k1", transfer(), echo)
+    again = service.write(CALLER, "k1", transfer(), echo)
+    assert first.status == again.status == 201
+    assert again.body == first.body and again.replayed and not first.replayed
+    assert len(ledger.endorsed) == 1 and len(ledger.submitted) == 1
+
+
+def test_the_request_id_is_derived_from_caller_and_key(service: WriteService, ledger: FakeLedger) -> None:
+    service.write(CALLER, "k1", transfer(), echo)
+    sent = json.loads(ledger.endorsed[0])
+    assert sent["request_id"] == WriteService.request_id(CALLER, "k1") != WriteService.request_id(CALLER, "k2")
+
+
+def test_same_key_with_another_body_is_refused(service: WriteService, ledger: FakeLedger) -> None:
+    service.write(CALLER, "k1", transfer(100), echo)
+    with pytest.raises(BadRequest) as info:
+        service.write(CALLER, "k1", transfer(200), echo)
+    assert (info.value.status, info.value.code) == (422, "IDEMPOTENCY_KEY_REUSED")
+    assert len(ledger.endorsed) == 1
+
+
+def test_conflicts_are_retried_with_a_fresh_endorsement(service: WriteService, ledger: FakeLedger) -> None:
+    ledger.submit_script = [conflict, conflict]
+    out = service.write(CALLER, "k1", transfer(), echo)
+    assert out.body["n"] == 2 and len(ledger.endorsed) == 3 and service.conflict_retries == 2
+
+
+def test_conflict_retries_are_bounded(ledger: FakeLedger, tmp_path: Path) -> None:
+    service = WriteService(ledger, IdempotencyStore(tmp_path / "i.sqlite3"), max_attempts=3)
+    ledger.submit_script = [conflict] * 5
+    with pytest.raises(RetryableConflict):
+        service.write(CALLER, "k1", transfer(), echo)
+    assert len(ledger.endorsed) == 3
+
+
+def test_after_a_crash_between_submit_and_commit_the_same_envelope_is_resubmitted(
+    ledger: FakeLedger, tmp_path: Path
+) -> None:
+    path = tmp_path / "idem.sqlite3"
+    ledger.submit_script = [lost]
+    with pytest.raises(CommitUnknown):
+        WriteService(ledger, IdempotencyStore(path)).write(CALLER, "k1", transfer(), echo)
+    restarted = WriteService(ledger, IdempotencyStore(path))  # a new process, the same database
+    out = restarted.write(CALLER, "k1", transfer(), echo)
+    assert out.status == 201 and out.body["tx_id"] == "tx0"
+    assert len(ledger.endorsed) == 1
+    assert ledger.submitted == [b"envelope0", b"envelope0"]
+
+
+def test_a_contract_refusal_is_remembered_for_the_key(service: WriteService, ledger: FakeLedger) -> None:
+    ledger.endorse_error = ChaincodeRejected("INSUFFICIENT_FUNDS", "account a has 0.00 USD, needs 1.00")
+    with pytest.raises(ChaincodeRejected):
+        service.write(CALLER, "k1", transfer(), echo)
+    ledger.endorse_error = None
+    replay = service.write(CALLER, "k1", transfer(), echo)
+    assert (replay.status, replay.body["code"]) == (422, "INSUFFICIENT_FUNDS")
+    assert ledger.submitted == []
+
+
+def test_an_unreachable_ledger_leaves_the_key_free_to_retry(service: WriteService, ledger: FakeLedger) -> None:
+    ledger.endorse_error = LedgerUnavailable("peer down")
+    with pytest.raises(LedgerUnavailable):
+        service.write(CALLER, "k1", transfer(), echo)
+    ledger.endorse_error = None
+    assert service.write(CALLER, "k1", transfer(), echo).status == 201
