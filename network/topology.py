@@ -31,11 +31,12 @@ class Identity:
 
 
 @dataclass(frozen=True, slots=True)
-class Orderer:
+class Node:
+    """A Fabric node of an org: its id is `<name>.<org domain>`, reached at 127.0.0.1:<port> natively."""
+
     org: str
     name: str
     port: int
-    admin_port: int
     ops_port: int
     domain: str
 
@@ -49,21 +50,13 @@ class Orderer:
 
 
 @dataclass(frozen=True, slots=True)
-class Peer:
-    org: str
-    name: str
-    port: int
+class Orderer(Node):
+    admin_port: int
+
+
+@dataclass(frozen=True, slots=True)
+class Peer(Node):
     chaincode_port: int
-    ops_port: int
-    domain: str
-
-    @property
-    def id(self) -> str:
-        return f"{self.name}.{self.domain}"
-
-    @property
-    def address(self) -> str:
-        return f"{HOST}:{self.port}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,11 +8,14 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+import yaml
+
 from chaincode import protocol
 from gateway import fabric
 from gateway.directory import Directory
 from network.network import Network
-from tests.e2e.conftest import deposits
+from network.topology import DEFAULT_TOPOLOGY
+from tests.e2e.conftest import Apis, deposits
 
 
 def _heights(network: Network) -> list[int | None]:
@@ -84,6 +87,19 @@ def test_raft_survives_losing_its_leader_and_the_old_leader_catches_up(
     assert leader_org.orderer.id == leader
 
 
+def test_an_unreachable_peer_is_a_503_with_retry_after(network: Network, apis: Apis) -> None:
+    org = network.topology.org("PlatformOrg")
+    network.stop_service(org.peer.id)
+    try:
+        r = apis["PlatformOrg/operator"].get("/v1/supply")
+        assert (r.status_code, r.json()["code"]) == (503, "LEDGER_UNAVAILABLE")
+        assert int(r.headers["Retry-After"]) > 0
+    finally:
+        network.start_service(org.peer.id)
+        network.wait_for_gossip()
+    wait_until(lambda: apis["PlatformOrg/operator"].get("/v1/supply").status_code == 200)
+
+
 def test_down_then_up_keeps_the_ledger(network: Network, contracts: dict[str, fabric.Contract], data_dir: Path) -> None:
     _commit_one(network, contracts)
     wait_until(lambda: len(set(_heights(network))) == 1)
@@ -95,3 +111,23 @@ def test_down_then_up_keeps_the_ledger(network: Network, contracts: dict[str, fa
     assert _heights(network) == [before] * 3
     block = _commit_one(network, contracts)
     assert block == before
+
+
+def test_chaincode_upgrade_commits_the_next_sequence(
+    network: Network, contracts: dict[str, fabric.Contract], data_dir: Path, tmp_path: Path
+) -> None:
+    before = network.chaincode.committed()
+    assert before is not None
+    raw = yaml.safe_load(DEFAULT_TOPOLOGY.read_text())
+    raw["chaincode"]["version"] = "1.1"
+    topology = tmp_path / "topology.yaml"
+    topology.write_text(yaml.safe_dump(raw))
+    deposits(data_dir, "--topology", str(topology), "chaincode", "upgrade")
+    after = network.chaincode.committed()
+    assert after is not None
+    assert after.sequence == before.sequence + 1 and after.version.startswith("1.1+")
+    _commit_one(network, contracts)  # the upgraded servers serve transactions
+    deposits(data_dir, "network", "up")  # back to the topology's own definition: one more sequence
+    restored = network.chaincode.committed()
+    assert restored == type(before)(before.version, before.sequence + 2)
+    _commit_one(network, contracts)
