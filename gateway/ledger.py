@@ -53,8 +53,9 @@ class Ledger(Protocol):
         LedgerUnavailable, CommitUnknown."""
         ...
 
-    def status(self, caller: Caller, tx_id: str) -> TxStatus:
-        """Raises LedgerUnavailable, CommitUnknown."""
+    def status(self, caller: Caller, tx_id: str, wait: float | None = None) -> TxStatus:
+        """The commit status, waiting for the commit at most `wait` seconds (None: the client's default).
+        Raises LedgerUnavailable, CommitUnknown (not committed within the wait)."""
         ...
 
     def evaluate(self, caller: Caller, function: str, args: list[bytes]) -> bytes:

@@ -14,6 +14,8 @@ from gateway.errors import CommitUnknown, ServiceError
 
 router = APIRouter(tags=["ledger"])
 
+# A committed transaction answers at once; an unknown id would otherwise wait for a commit that never comes.
+STATUS_WAIT_SECONDS = 2.0
 _SUPPLY_FIELDS = ("minted", "redeemed", "outstanding", "balances_total", "pending_redemptions")
 
 
@@ -34,7 +36,7 @@ def transaction(tx_id: str, caller: CallerDep, c: ComponentsDep) -> dict[str, An
     if len(tx_id) != 64 or any(ch not in "0123456789abcdef" for ch in tx_id):
         raise ServiceError("a transaction id is 64 lowercase hex digits", code="INVALID_ARGUMENT", status=400)
     try:
-        s = c.ledger.status(caller, tx_id)
+        s = c.ledger.status(caller, tx_id, wait=STATUS_WAIT_SECONDS)
     except CommitUnknown as exc:
         raise ServiceError(f"no committed transaction {tx_id}", code="UNKNOWN_TRANSACTION", status=404) from exc
     return {

@@ -125,12 +125,13 @@ class Network:
             raise ValueError(f"not a Fabric transaction envelope: {exc}") from exc
         return Transaction(self._context, envelope)
 
-    def get_commit_status(self, transaction_id: str) -> Status:
-        """The commit status of any transaction on this channel, waiting until it is committed.
+    def get_commit_status(self, transaction_id: str, *, timeout: float | None = None) -> Status:
+        """The commit status of any transaction on this channel, waiting until it is committed (at most
+        `timeout` seconds; default: the gateway's commit-status timeout).
 
         Raises CommitStatusError (unknown outcome, e.g. the wait timed out: ask again).
         """
-        return commit_status(self._context, transaction_id)
+        return commit_status(self._context, transaction_id, timeout)
 
     def get_chaincode_events(
         self,

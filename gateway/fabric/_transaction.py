@@ -95,14 +95,15 @@ class Commit:
         return commit_status(self._context, self._transaction_id)
 
 
-def commit_status(context: NetworkContext, transaction_id: str) -> Status:
-    """A transaction's status from the gateway peer, which waits for the commit. Raises CommitStatusError."""
+def commit_status(context: NetworkContext, transaction_id: str, timeout: float | None = None) -> Status:
+    """A transaction's status from the gateway peer, which waits for the commit (at most `timeout` seconds,
+    default the commit-status timeout). Raises CommitStatusError."""
     request = _protos.gateway.CommitStatusRequest(
         transaction_id=transaction_id, channel_id=context.channel_name, identity=context.creator
     ).SerializeToString()
     signed = _protos.gateway.SignedCommitStatusRequest(request=request, signature=context.signer.sign(request))
     with translate_rpc_errors(Step.COMMIT_STATUS, transaction_id):
-        response = context.stub.CommitStatus(signed, timeout=context.timeouts.commit_status)
+        response = context.stub.CommitStatus(signed, timeout=timeout or context.timeouts.commit_status)
     code = int(response.result)
     return Status(
         code=code,

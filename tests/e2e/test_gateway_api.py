@@ -315,3 +315,18 @@ def test_openapi_docs_health_and_metrics(apis: Apis) -> None:
     assert http.get("/docs").status_code == 200
     assert http.get("/healthz").json()["status"] == "ok"
     assert "gateway_requests_total" in http.get("/metrics").text
+
+
+def test_unknown_things_are_404_or_400(apis: Apis) -> None:
+    r = apis[AUDITOR].get("/v1/transactions/" + "ab" * 32)
+    assert (r.status_code, r.json()["code"]) == (404, "UNKNOWN_TRANSACTION")
+    r = apis[AUDITOR].get("/v1/transactions/not-a-tx-id")
+    assert (r.status_code, r.json()["code"]) == (400, "INVALID_ARGUMENT")
+    r = apis[AUDITOR].get("/v1/redemptions/" + "cd" * 32)
+    assert (r.status_code, r.json()["code"]) == (404, "UNKNOWN_REDEMPTION")
+    r = apis[BANK].post("/v1/redemptions/" + "cd" * 32 + "/settle", {"payout_ref": "W"})
+    assert (r.status_code, r.json()["code"]) == (404, "UNKNOWN_REDEMPTION")
+    r = apis[BANK].post("/v1/accounts", {"id": new_id("h"), "holder": "PlatformOrg/nobody", "kyc_ref": "K"})
+    assert (r.status_code, r.json()["code"]) == (400, "UNKNOWN_HOLDER")
+    r = apis[AUDITOR].get("/v1/no-such-endpoint")
+    assert (r.status_code, r.json()["code"]) == (404, "NOT_FOUND")
