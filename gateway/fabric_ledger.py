@@ -109,7 +109,7 @@ class FabricLedger:
                 raise fabric.CommitError(status.transaction_id, status.code, status.code_name, status.block_number)
             return TxStatus(status.transaction_id, True, True, status.code_name, status.block_number)
 
-    def status(self, caller: Caller, tx_id: str, wait: float | None = None) -> TxStatus:
+    def status(self, caller: Caller, tx_id: str, wait: int | None = None) -> TxStatus:
         with translate_errors():
             s = self._network(caller).get_commit_status(tx_id, timeout=wait)
             return TxStatus(tx_id, True, s.successful, s.code_name, s.block_number)

@@ -53,7 +53,7 @@ class Ledger(Protocol):
         LedgerUnavailable, CommitUnknown."""
         ...
 
-    def status(self, caller: Caller, tx_id: str, wait: float | None = None) -> TxStatus:
+    def status(self, caller: Caller, tx_id: str, wait: int | None = None) -> TxStatus:
         """The commit status, waiting for the commit at most `wait` seconds (None: the client's default).
         Raises LedgerUnavailable, CommitUnknown (not committed within the wait)."""
         ...

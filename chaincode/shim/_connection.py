@@ -61,7 +61,7 @@ class Connection:
             for task in self._transactions.values():
                 task.cancel()
 
-    async def shutdown(self, timeout: float) -> None:
+    async def shutdown(self, timeout: int) -> None:
         """Refuse new transactions, give the running ones `timeout` seconds, then end the stream."""
         self._draining = True
         running = list(self._transactions.values())

@@ -79,7 +79,7 @@ class ChaincodeServer:
         self._server, self._port = server, port
         logger.info("chaincode server listening on %s (port %d)", self._address, port)
 
-    async def stop(self, grace: float = 5.0) -> None:
+    async def stop(self, grace: int = 5) -> None:
         """Refuse new transactions, let running ones finish for up to `grace` seconds, then stop."""
         server, self._server = self._server, None
         if server is None:
@@ -106,7 +106,7 @@ class ChaincodeServer:
         await self.stop()
 
 
-def serve(handler: Handler, address: str, chaincode_id: str, *, grace: float = 5.0) -> None:
+def serve(handler: Handler, address: str, chaincode_id: str, *, grace: int = 5) -> None:
     """Serve until SIGTERM or SIGINT, then stop cleanly (running transactions get `grace` seconds).
 
     Must be called from the main thread, outside any running event loop. Raises OSError when the
@@ -115,7 +115,7 @@ def serve(handler: Handler, address: str, chaincode_id: str, *, grace: float = 5
     asyncio.run(_serve_until_signalled(handler, address, chaincode_id, grace))
 
 
-async def _serve_until_signalled(handler: Handler, address: str, chaincode_id: str, grace: float) -> None:
+async def _serve_until_signalled(handler: Handler, address: str, chaincode_id: str, grace: int) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     signals = (signal.SIGTERM, signal.SIGINT)

@@ -53,15 +53,24 @@ async def events(
     stream = c.ledger.events(caller, start, after)
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=1000)
+    gone = threading.Event()  # the client disconnected: the pump must not block on a full queue forever
+
+    def hand_over(item: str | None) -> None:
+        while not gone.is_set():
+            try:
+                asyncio.run_coroutine_threadsafe(queue.put(item), loop).result(timeout=1)
+                return
+            except TimeoutError:
+                continue
 
     def pump() -> None:
         try:
             for e in stream:
-                asyncio.run_coroutine_threadsafe(queue.put(_frame(e)), loop).result()
+                hand_over(_frame(e))
         except ServiceError as exc:
-            asyncio.run_coroutine_threadsafe(queue.put(f"event: error\ndata: {json.dumps(exc.code)}\n\n"), loop)
+            hand_over(f"event: error\ndata: {json.dumps(exc.code)}\n\n")
         finally:
-            asyncio.run_coroutine_threadsafe(queue.put(None), loop)
+            hand_over(None)
 
     threading.Thread(target=pump, name="sse-pump", daemon=True).start()
 
@@ -71,6 +80,7 @@ async def events(
             while (item := await queue.get()) is not None:
                 yield item
         finally:
+            gone.set()
             stream.close()
 
     return StreamingResponse(body(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})

@@ -15,7 +15,7 @@ from gateway.errors import CommitUnknown, ServiceError
 router = APIRouter(tags=["ledger"])
 
 # A committed transaction answers at once; an unknown id would otherwise wait for a commit that never comes.
-STATUS_WAIT_SECONDS = 2.0
+STATUS_WAIT_SECONDS = 2
 _SUPPLY_FIELDS = ("minted", "redeemed", "outstanding", "balances_total", "pending_redemptions")
 
 

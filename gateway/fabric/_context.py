@@ -12,10 +12,10 @@ from gateway.fabric._identity import Identity, Signer
 class Timeouts:
     """Deadlines in seconds for each Gateway call. Commit status waits for the block, so it is longest."""
 
-    evaluate: float = 5.0
-    endorse: float = 15.0
-    submit: float = 5.0
-    commit_status: float = 60.0
+    evaluate: int = 5
+    endorse: int = 15
+    submit: int = 5
+    commit_status: int = 60
 
 
 @dataclass(frozen=True, slots=True)

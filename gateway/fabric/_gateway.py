@@ -125,7 +125,7 @@ class Network:
             raise ValueError(f"not a Fabric transaction envelope: {exc}") from exc
         return Transaction(self._context, envelope)
 
-    def get_commit_status(self, transaction_id: str, *, timeout: float | None = None) -> Status:
+    def get_commit_status(self, transaction_id: str, *, timeout: int | None = None) -> Status:
         """The commit status of any transaction on this channel, waiting until it is committed (at most
         `timeout` seconds; default: the gateway's commit-status timeout).
 

@@ -95,7 +95,7 @@ class Commit:
         return commit_status(self._context, self._transaction_id)
 
 
-def commit_status(context: NetworkContext, transaction_id: str, timeout: float | None = None) -> Status:
+def commit_status(context: NetworkContext, transaction_id: str, timeout: int | None = None) -> Status:
     """A transaction's status from the gateway peer, which waits for the commit (at most `timeout` seconds,
     default the commit-status timeout). Raises CommitStatusError."""
     request = _protos.gateway.CommitStatusRequest(

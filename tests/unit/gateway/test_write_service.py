@@ -44,7 +44,7 @@ class FakeLedger:
             return self.submit_script.pop(0)(e)
         return TxStatus(e.tx_id, True, True, "VALID", 10 + len(self.submitted))
 
-    def status(self, caller: Caller, tx_id: str, wait: float | None = None) -> TxStatus:
+    def status(self, caller: Caller, tx_id: str, wait: int | None = None) -> TxStatus:
         return TxStatus(tx_id, True, True, "VALID", 99)
 
     def evaluate(self, caller: Caller, function: str, args: list[bytes]) -> bytes:
