@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
-_REF = r"^[\x21-\x7e]{1,128}$"
+from chaincode.domain import ACCOUNT_ID_PATTERN
+from chaincode.protocol import MAX_REASON, REFERENCE_PATTERN
+
+# The contract's own patterns: the API refuses early exactly what the ledger would refuse.
+_ID = f"^{ACCOUNT_ID_PATTERN.pattern}$"
+_REF = f"^{REFERENCE_PATTERN.pattern}$"
 
 
 class _Body(BaseModel):
@@ -46,8 +50,8 @@ class RedemptionSettle(_Body):
 
 
 class RedemptionReject(_Body):
-    reason: str = Field(min_length=1, max_length=256)
+    reason: str = Field(min_length=1, max_length=MAX_REASON)
 
 
 class FreezeRequest(_Body):
-    reason: str = Field(default="compliance hold", min_length=1, max_length=256)
+    reason: str = Field(default="compliance hold", min_length=1, max_length=MAX_REASON)
