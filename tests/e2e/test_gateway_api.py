@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from network.endpoints import gateway_name
 from network.network import Network
 from tests.e2e.conftest import Apis, new_id
 
@@ -228,7 +229,7 @@ def test_replay_after_gateway_restart_moves_nothing(network: Network, apis: Apis
     assert first.status_code == 201
     after_first = balances(apis, seller)["USD"]
     org = network.topology.org("PlatformOrg")
-    network.runtime.stop(f"gateway.{org.domain}")
+    network.runtime.stop(gateway_name(org))
     network.start_gateways()
     again = apis[BUYER].post("/v1/transfers", body, key="restart-1")
     assert again.status_code == 201 and again.json()["tx_id"] == first.json()["tx_id"]

@@ -131,3 +131,12 @@ def test_chaincode_upgrade_commits_the_next_sequence(
     restored = network.chaincode.committed()
     assert restored == type(before)(before.version, before.sequence + 2)
     _commit_one(network, contracts)
+
+
+def test_a_taken_port_is_named_before_anything_starts(network: Network, tmp_path: Path) -> None:
+    # The session's network holds every port; a second network in another data directory must refuse.
+    other = tmp_path / "other"
+    result = deposits(other, "network", "up", check=False)
+    assert result.returncode == 1
+    assert "port 7050 needed by orderer0.bank.example.com is already in use" in result.stderr
+    assert not (other / "pids").exists() and not (other / "crypto").exists()
