@@ -1,0 +1,142 @@
+"""The HTTP API wired with `create_app` over the fake ledger (the real contract in memory)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from gateway.api.app import create_app
+from gateway.api.deps import Components
+from gateway.directory import Directory, ensure_api_keys
+from gateway.idempotency import IdempotencyStore
+from gateway.service import WriteService
+from network import pki
+from network.layout import Layout
+from network.topology import load_topology
+from tests.unit.gateway.fake_ledger import FakeLedger
+
+
+@pytest.fixture(scope="module")
+def layout(tmp_path_factory: pytest.TempPathFactory) -> Layout:
+    layout = Layout(tmp_path_factory.mktemp("data"))
+    pki.generate(layout.crypto, load_topology())
+    return layout
+
+
+class Clients:
+    """One TestClient per org gateway, all over one fake ledger; `key(ref)` is that identity's API key."""
+
+    def __init__(self, layout: Layout, tmp: Path) -> None:
+        topo = load_topology()
+        self.ledger = FakeLedger()
+        self.keys: dict[str, str] = {}
+        self.clients: dict[str, TestClient] = {}
+        for org in topo.orgs:
+            for name, key in ensure_api_keys(layout, org).items():
+                self.keys[f"{org.name}/{name}"] = key
+            writes = WriteService(self.ledger, IdempotencyStore(tmp / f"{org.name}.sqlite3"))
+            app = create_app(Components(Directory(topo, layout, org), self.ledger, writes), org=org.name)
+            self.clients[org.name] = TestClient(app)
+
+    def call(self, ref: str, method: str, path: str, body: object = None, key: str | None = None) -> object:
+        headers = {"Authorization": f"Bearer {self.keys[ref]}"}
+        if key:
+            headers["Idempotency-Key"] = key
+        return self.clients[ref.split("/")[0]].request(method, path, json=body, headers=headers)
+
+
+@pytest.fixture
+def api(layout: Layout, tmp_path: Path) -> Iterator[Clients]:
+    clients = Clients(layout, tmp_path)
+    yield clients
+    for c in clients.clients.values():
+        c.close()
+
+
+def _ok(r: object) -> dict[str, object]:
+    assert hasattr(r, "status_code") and r.status_code in (200, 201), r.text  # type: ignore[attr-defined]
+    data: dict[str, object] = r.json()  # type: ignore[attr-defined]
+    return data
+
+
+def test_open_mint_pay_and_read(api: Clients) -> None:
+    _ok(
+        api.call(
+            "BankOrg/issuer", "POST", "/v1/accounts", {"id": "acme", "holder": "PlatformOrg/buyer-us", "kyc_ref": "K1"}
+        )
+    )
+    _ok(
+        api.call(
+            "BankOrg/issuer", "POST", "/v1/accounts", {"id": "shen", "holder": "PlatformOrg/seller-cn", "kyc_ref": "K2"}
+        )
+    )
+    _ok(
+        api.call(
+            "BankOrg/issuer",
+            "POST",
+            "/v1/mints",
+            {"account": "acme", "currency": "USD", "amount": "100.00", "reserve_ref": "R1"},
+        )
+    )
+    paid = _ok(
+        api.call(
+            "PlatformOrg/buyer-us",
+            "POST",
+            "/v1/transfers",
+            {"from": "acme", "to": "shen", "currency": "USD", "amount": "12.50", "reference": "INV-1"},
+            key="pay-1",
+        )
+    )
+    assert paid["status"] == "committed" and paid["amount"] == "12.50"
+    acct = _ok(api.call("AuditorOrg/auditor", "GET", "/v1/accounts/shen"))
+    assert acct["balances"] == {"EUR": "0.00", "USD": "12.50"}
+    supply = _ok(api.call("AuditorOrg/auditor", "GET", "/v1/supply"))
+    assert supply["USD"] == {
+        "minted": "100.00",
+        "redeemed": "0.00",
+        "outstanding": "100.00",  # type: ignore[index]
+        "balances_total": "100.00",
+        "pending_redemptions": "0.00",
+        "invariant_holds": True,
+    }
+
+
+def test_errors_are_problem_json_with_stable_codes(api: Clients) -> None:
+    r = api.call(
+        "BankOrg/issuer",
+        "POST",
+        "/v1/mints",
+        {"account": "x", "currency": "USD", "amount": "1.001", "reserve_ref": "R"},
+    )
+    assert r.status_code == 400 and r.json()["code"] == "INVALID_AMOUNT"  # type: ignore[attr-defined]
+    assert r.headers["content-type"] == "application/problem+json"  # type: ignore[attr-defined]
+    r = api.call(
+        "BankOrg/issuer",
+        "POST",
+        "/v1/mints",
+        {"account": "nobody", "currency": "USD", "amount": "1.00", "reserve_ref": "R"},
+    )
+    assert (r.status_code, r.json()["code"]) == (404, "UNKNOWN_ACCOUNT")  # type: ignore[attr-defined]
+    r = api.call(
+        "AuditorOrg/auditor",
+        "POST",
+        "/v1/mints",
+        {"account": "a", "currency": "USD", "amount": "1.00", "reserve_ref": "R"},
+    )
+    assert (r.status_code, r.json()["code"]) == (403, "FORBIDDEN")  # type: ignore[attr-defined]
+    r = api.clients["BankOrg"].get("/v1/supply")
+    assert (r.status_code, r.json()["code"]) == (401, "UNAUTHENTICATED")
+
+
+def test_a_repeat_with_the_same_key_is_answered_once(api: Clients) -> None:
+    body = {"id": "idem", "holder": "PlatformOrg/buyer-us", "kyc_ref": "K"}
+    first = _ok(api.call("BankOrg/issuer", "POST", "/v1/accounts", body, key="k"))
+    r = api.call("BankOrg/issuer", "POST", "/v1/accounts", body, key="k")
+    assert r.status_code == 201 and r.json() == first  # type: ignore[attr-defined]
+    assert r.headers["Idempotent-Replayed"] == "true"  # type: ignore[attr-defined]
+    r = api.call("BankOrg/issuer", "POST", "/v1/accounts", {**body, "kyc_ref": "other"}, key="k")
+    assert (r.status_code, r.json()["code"]) == (422, "IDEMPOTENCY_KEY_REUSED")  # type: ignore[attr-defined]
+    assert len(api.ledger.committed) == 1
