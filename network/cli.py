@@ -65,6 +65,11 @@ def cmd_status(args: argparse.Namespace) -> int:
     for n in status["nodes"]:
         height = "-" if n["height"] is None else n["height"]
         print(f"  {n['name']:<32} {n['kind']:<8} {n['health']:<10} height {height}")
+    cc = status["chaincode"]
+    print(
+        f"  chaincode {cc['name']} {cc['version'] or '-'} sequence {cc['sequence'] or '-'}"
+        f"{' (code changed: deposits chaincode upgrade)' if cc['version'] and not cc['current_code'] else ''}"
+    )
     for gw in status.get("gateways", []):
         state = "running" if gw["running"] else "stopped"
         print(f"  gateway {gw['org']:<24} {state:<8} {gw['url']}  (API keys: status --json)")

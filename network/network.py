@@ -185,6 +185,23 @@ class Network:
             wait_http(gateway_name(org), f"http://127.0.0.1:{org.gateway_port}/healthz")
         _say("gateways: " + ", ".join(f"{o.name} http://127.0.0.1:{o.gateway_port}" for o in self.topology.orgs))
 
+    def _chaincode_status(self) -> dict[str, Any]:
+        """The committed definition (as the channel has it) and whether each org's server is running."""
+        try:
+            committed = self.chaincode.committed()
+        except FabricCommandError:
+            committed = None
+        return {
+            "name": self.topology.chaincode.name,
+            "version": committed.version if committed else None,
+            "sequence": committed.sequence if committed else None,
+            "current_code": committed is not None and committed.version == self.chaincode.wanted_version(),
+            "servers": {
+                o.name: self.runtime.running(svc.name)
+                for o, svc in zip(self.topology.orgs, self.chaincode_services(), strict=True)
+            },
+        }
+
     def gateways_status(self) -> list[dict[str, Any]]:
         out = []
         for org in self.topology.orgs:
@@ -392,5 +409,6 @@ class Network:
                 **(self.channel_config() or {"members": [], "consenters": []}),
             },
             "nodes": nodes,
+            "chaincode": self._chaincode_status(),
             "gateways": self.gateways_status(),
         }

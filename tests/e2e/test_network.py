@@ -30,6 +30,11 @@ def test_up_gives_three_peers_joined_and_three_consenters(network: Network, data
     assert {n["health"] for n in status["nodes"]} == {"OK"}
     peers = [n for n in status["nodes"] if n["kind"] == "peer"]
     assert len(peers) == 3 and all(n["height"] >= 1 for n in peers)
+    cc = status["chaincode"]
+    assert cc["sequence"] >= 1 and cc["current_code"] is True
+    assert cc["servers"] == {"BankOrg": True, "PlatformOrg": True, "AuditorOrg": True}
+    assert [g["org"] for g in status["gateways"]] == ["BankOrg", "PlatformOrg", "AuditorOrg"]
+    assert all(i["api_key"] and i["role"] for g in status["gateways"] for i in g["identities"])
 
 
 def test_second_up_is_harmless(network: Network, data_dir: Path) -> None:
