@@ -35,9 +35,8 @@ def actors_from_status(gateways: list[dict[str, Any]]) -> dict[str, Actor]:
 
 
 class Client:
-    def __init__(self, say: Callable[[str], None]) -> None:
-        self.http = httpx.Client(timeout=30.0)
-        self.say = say
+    def __init__(self) -> None:
+        self.http = httpx.Client(timeout=30)
 
     def call(self, actor: Actor, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {actor.api_key}"}
@@ -63,10 +62,9 @@ def watch_events(actor: Actor, sink: queue.Queue[dict[str, Any]], ready: threadi
 def run_demo(gateways: list[dict[str, Any]], say: Callable[[str], None] = print) -> dict[str, Any]:
     """Run the story; returns the auditor's final supply report. Raises DemoError on any failed step."""
     a = actors_from_status(gateways)
-    bank, compliance = a["BankOrg/issuer"], a["BankOrg/compliance"]
+    bank = a["BankOrg/issuer"]
     buyer, seller, auditor = a["PlatformOrg/buyer-us"], a["PlatformOrg/seller-cn"], a["AuditorOrg/auditor"]
-    del compliance
-    c = Client(say)
+    c = Client()
     run = secrets.token_hex(3)
     buyer_acct, seller_acct = f"acme-us-{run}", f"shenzhen-cn-{run}"
 
