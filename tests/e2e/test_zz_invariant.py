@@ -1,4 +1,4 @@
-"""Runs last (file order): after everything the suite did, the ledger's supply invariant holds."""
+"""Runs last (file order): after everything the suite did, the supply invariant holds and no log leaked a key."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 
 from chaincode import protocol
 from gateway import fabric
+from network.network import Network
 
 
 def test_supply_invariant_after_the_whole_suite(contracts: dict[str, fabric.Contract]) -> None:
@@ -15,3 +16,14 @@ def test_supply_invariant_after_the_whole_suite(contracts: dict[str, fabric.Cont
     for figures in supply.values():
         assert figures["outstanding"] == figures["minted"] - figures["redeemed"]
         assert figures["outstanding"] == figures["balances_total"] + figures["pending_redemptions"]
+
+
+def test_no_log_ever_shows_an_api_key(network: Network) -> None:
+    keys = [i["api_key"] for gw in network.gateways_status() for i in gw["identities"]]
+    assert keys and all(keys)
+    logs = sorted(network.layout.logs.glob("*.log"))
+    assert any(p.name.startswith("gateway.") for p in logs)
+    for path in logs:
+        text = path.read_text(errors="replace")
+        leaked = [k[:12] + "…" for k in keys if k in text]
+        assert not leaked, f"{path.name} contains API keys {leaked}"
