@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway.api import accounts, events, ledger_routes, payments, redemptions
@@ -29,6 +29,11 @@ def create_app(components: Components, *, org: str) -> FastAPI:
     registry = CollectorRegistry()
     requests = Counter("gateway_requests", "HTTP requests", ["method", "route", "status"], registry=registry)
     latency = Histogram("gateway_request_seconds", "HTTP request latency", ["method", "route"], registry=registry)
+    Gauge(
+        "gateway_conflict_retries",
+        "writes re-endorsed after an MVCC/phantom conflict or endorser mismatch",
+        registry=registry,
+    ).set_function(lambda: components.writes.conflict_retries)
 
     @app.exception_handler(ServiceError)
     async def service_error(_: Request, exc: ServiceError) -> JSONResponse:

@@ -140,3 +140,10 @@ def test_a_repeat_with_the_same_key_is_answered_once(api: Clients) -> None:
     r = api.call("BankOrg/issuer", "POST", "/v1/accounts", {**body, "kyc_ref": "other"}, key="k")
     assert (r.status_code, r.json()["code"]) == (422, "IDEMPOTENCY_KEY_REUSED")  # type: ignore[attr-defined]
     assert len(api.ledger.committed) == 1
+
+
+def test_metrics_count_requests_and_conflict_retries(api: Clients) -> None:
+    api.call("AuditorOrg/auditor", "GET", "/v1/supply")
+    text = api.clients["AuditorOrg"].get("/metrics").text
+    assert 'gateway_requests_total{method="GET",route="/v1/supply",status="200"} 1.0' in text
+    assert "gateway_conflict_retries 0.0" in text
