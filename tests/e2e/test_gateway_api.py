@@ -159,6 +159,9 @@ WRITES: list[tuple[str, str, set[str]]] = [
     ("/v1/transfers", "transfer", {BUYER, SELLER}),
     ("/v1/redemptions", "redeem", {BUYER, SELLER}),
     ("/v1/accounts/{acct}/freeze", "freeze", {COMPLIANCE}),
+    ("/v1/accounts/{acct}/unfreeze", "freeze", {COMPLIANCE}),
+    ("/v1/redemptions/{red}/settle", "settle", {BANK}),
+    ("/v1/redemptions/{red}/reject", "reject", {BANK}),
 ]
 
 
@@ -179,7 +182,11 @@ def test_auth_matrix_forbidden_writes_change_nothing(apis: Apis, funded: tuple[s
         "transfer": {"from": buyer, "to": seller, "currency": "USD", "amount": "1.00", "reference": "I"},
         "redeem": {"account": buyer, "currency": "USD", "amount": "1.00"},
         "freeze": {"reason": "r"},
+        "settle": {"payout_ref": "WIRE"},
+        "reject": {"reason": "no"},
     }
+    red = apis[BUYER].ok("POST", "/v1/redemptions", {"account": buyer, "currency": "USD", "amount": "1.00"})
+    red_id = red["redemption_id"]
     before = (balances(apis, buyer), balances(apis, seller))
     apis.sync()
     supply_before = apis[AUDITOR].ok("GET", "/v1/supply")
@@ -187,7 +194,7 @@ def test_auth_matrix_forbidden_writes_change_nothing(apis: Apis, funded: tuple[s
         for ref, api in apis.items():
             if ref in allowed:
                 continue
-            r = api.post(path.format(acct=buyer), bodies[name])
+            r = api.post(path.format(acct=buyer, red=red_id), bodies[name])
             assert (r.status_code, r.json()["code"]) in {(403, "FORBIDDEN"), (403, "UNAUTHORIZED")}, (ref, name, r.text)
     # The seller holds no key to the buyer's account: the contract refuses it (the gateway lets holders try).
     r = apis[SELLER].post("/v1/transfers", bodies["transfer"])
@@ -195,6 +202,11 @@ def test_auth_matrix_forbidden_writes_change_nothing(apis: Apis, funded: tuple[s
     assert (balances(apis, buyer), balances(apis, seller)) == before
     assert apis[AUDITOR].ok("GET", "/v1/supply") == supply_before
     assert apis[AUDITOR].ok("GET", f"/v1/accounts/{buyer}")["status"] == "active"
+    assert apis[AUDITOR].ok("GET", f"/v1/redemptions/{red_id}")["status"] == "pending"
+    # Reads a holder may not make: another holder's account, history and redemption.
+    for path in (f"/v1/accounts/{buyer}", f"/v1/accounts/{buyer}/history", f"/v1/redemptions/{red_id}"):
+        r = apis[SELLER].get(path)
+        assert (r.status_code, r.json()["code"]) == (403, "UNAUTHORIZED"), path
 
 
 def test_idempotency_replay_mismatch_and_concurrent_duplicates(apis: Apis, funded: tuple[str, str]) -> None:
