@@ -54,8 +54,9 @@ class FabricTools:
                     raise
                 time.sleep(delay)
 
-    def orderer_tls_args(self) -> list[str]:
-        org = self.topology.orgs[0]
+    def orderer_tls_args(self, org: Org | None = None) -> list[str]:
+        """`-o ADDRESS --tls --cafile CA` for org's orderer (default: the first org's)."""
+        org = org or self.topology.orgs[0]
         return ["-o", org.orderer.address, "--tls", "--cafile", str(OrgCrypto(self.layout.crypto, org).tls_ca_cert)]
 
     def osnadmin(self, org: Org, *args: str) -> tuple[int, Any]:

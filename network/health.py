@@ -7,6 +7,7 @@ import socket
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 
 
 def healthz(port: int, timeout: float = 2.0) -> str:
@@ -24,42 +25,54 @@ def healthz(port: int, timeout: float = 2.0) -> str:
         return "down"
 
 
+def poll(check: Callable[[], bool], timeout: float, interval: float = 0.1) -> bool:
+    """Call check until it returns True or timeout has passed; whether it ever did."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(interval)
+    return True
+
+
 def wait_healthy(name: str, port: int, timeout: float = 60.0) -> None:
     """Raise TimeoutError naming the node if /healthz is not OK within timeout."""
-    deadline = time.monotonic() + timeout
-    state = "down"
-    while time.monotonic() < deadline:
-        state = healthz(port)
-        if state == "OK":
-            return
-        time.sleep(0.2)
-    raise TimeoutError(f"{name} not healthy after {timeout:.0f}s (last: {state}); see its log")
+    last = ["down"]
+
+    def ok() -> bool:
+        last[0] = healthz(port)
+        return last[0] == "OK"
+
+    if not poll(ok, timeout, 0.2):
+        raise TimeoutError(f"{name} not healthy after {timeout:.0f}s (last: {last[0]}); see its log")
+
+
+def _accepts(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1.0).close()
+        return True
+    except OSError:
+        return False
 
 
 def wait_port(name: str, port: int, timeout: float = 30.0) -> None:
     """Raise TimeoutError naming the service if nothing accepts connections on 127.0.0.1:port in time."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1.0).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(f"{name} not listening on 127.0.0.1:{port} after {timeout:.0f}s; see its log")
+    if not poll(lambda: _accepts(port), timeout):
+        raise TimeoutError(f"{name} not listening on 127.0.0.1:{port} after {timeout:.0f}s; see its log")
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1.0) as r:
+            return bool(r.status == 200)
+    except OSError:
+        return False
 
 
 def wait_http(name: str, url: str, timeout: float = 30.0) -> None:
     """Raise TimeoutError naming the service unless url answers 200 within timeout."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=1.0) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise TimeoutError(f"{name} did not answer {url} within {timeout:.0f}s; see its log")
+    if not poll(lambda: _answers(url), timeout):
+        raise TimeoutError(f"{name} did not answer {url} within {timeout:.0f}s; see its log")
 
 
 def metric(port: int, name: str, labels: dict[str, str] | None = None) -> str | None:

@@ -6,6 +6,7 @@ joined only where it is not yet joined, so a second `up` resumes an existing led
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import sys
@@ -21,7 +22,7 @@ from network.channel_config import parse_config_block
 from network.endpoints import RUNTIMES, Endpoints, gateway_name
 from network.fabric_build import ensure_binaries, sampleconfig_dir
 from network.fabric_cli import FabricCommandError, FabricTools
-from network.health import healthz, metric, wait_healthy, wait_http, wait_port
+from network.health import healthz, metric, poll, wait_healthy, wait_http, wait_port
 from network.layout import Layout
 from network.native import NativeRuntime
 from network.nodes import orderer_env, peer_env
@@ -261,30 +262,34 @@ class Network:
                 return org.orderer.id
         return None
 
+    def _peers_known(self, org: Org) -> str | None:
+        return metric(org.peer.ops_port, "gossip_membership_total_peers_known", {"channel": self.topology.channel})
+
     def wait_for_gossip(self, timeout: float = 60.0) -> None:
         """Wait until every peer knows every other org's peer on the channel: until then the peers' Gateway
         cannot find endorsers that satisfy the policy (FAILED_PRECONDITION)."""
         want = str(len(self.topology.orgs) - 1)
         deadline = time.monotonic() + timeout
+
+        def settled(org: Org) -> bool:
+            return (self._peers_known(org) or "").split(".")[0] == want
+
         for org in self.topology.orgs:
-            while True:
-                known = metric(
-                    org.peer.ops_port, "gossip_membership_total_peers_known", {"channel": self.topology.channel}
+            if not poll(functools.partial(settled, org), deadline - time.monotonic(), 0.2):
+                raise TimeoutError(
+                    f"{org.peer.id} knows {self._peers_known(org)} of {want} other peers after {timeout:.0f}s"
                 )
-                if known is not None and known.split(".")[0] == want:
-                    break
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"{org.peer.id} knows {known} of {want} other peers after {timeout:.0f}s")
-                time.sleep(0.2)
 
     def wait_for_leader(self, timeout: float = 30.0) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            leader = self.raft_leader()
-            if leader:
-                return leader
-            time.sleep(0.2)
-        raise TimeoutError(f"no Raft leader for {self.topology.channel} after {timeout:.0f}s")
+        leader: list[str | None] = [None]
+
+        def elected() -> bool:
+            leader[0] = self.raft_leader()
+            return leader[0] is not None
+
+        if not poll(elected, timeout, 0.2) or leader[0] is None:
+            raise TimeoutError(f"no Raft leader for {self.topology.channel} after {timeout:.0f}s")
+        return leader[0]
 
     def stop_service(self, name: str) -> bool:
         return self.runtime.stop(name)
@@ -329,16 +334,18 @@ class Network:
     def wait_peers_in_sync(self, timeout: float = 30.0) -> int:
         """Wait until every peer has the same ledger height (each org's peer commits on its own schedule,
         so a read on one org's peer may briefly lag a write confirmed by another's); returns that height."""
-        deadline = time.monotonic() + timeout
-        while True:
-            heights = {self.peer_height(org) for org in self.topology.orgs}
-            if len(heights) == 1 and None not in heights:
-                (height,) = heights
-                assert height is not None
-                return height
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"peers not in sync after {timeout:.0f}s: heights {sorted(map(str, heights))}")
-            time.sleep(0.05)
+        heights: set[int | None] = set()
+
+        def same() -> bool:
+            heights.clear()
+            heights.update(self.peer_height(org) for org in self.topology.orgs)
+            return len(heights) == 1 and None not in heights
+
+        if not poll(same, timeout, 0.05):
+            raise TimeoutError(f"peers not in sync after {timeout:.0f}s: heights {sorted(map(str, heights))}")
+        (height,) = heights
+        assert height is not None
+        return height
 
     def orderer_height(self, org: Org) -> int | None:
         try:
@@ -372,11 +379,9 @@ class Network:
         return None
 
     def _orderer_args(self) -> list[str]:
-        for org in self.topology.orgs:
-            if self.runtime.running(org.orderer.id):
-                ca = pki.OrgCrypto(self.layout.crypto, org).tls_ca_cert
-                return ["-o", org.orderer.address, "--tls", "--cafile", str(ca)]
-        return self.tools.orderer_tls_args()
+        """Orderer flags for the `peer` CLI, naming an orderer that is running (any may be stopped)."""
+        running = [o for o in self.topology.orgs if self.runtime.running(o.orderer.id)]
+        return self.tools.orderer_tls_args(running[0] if running else None)
 
     def status(self) -> dict[str, Any]:
         nodes: list[dict[str, Any]] = []
