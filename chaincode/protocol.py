@@ -191,6 +191,18 @@ class Args:
         return [self.FUNCTION.encode(), self.to_json()]
 
 
+class _Money:
+    """For argument classes with `currency` and `amount` fields: both as a domain Amount."""
+
+    __slots__ = ()
+    currency: str
+    amount: int
+
+    @property
+    def money(self) -> domain.Amount:
+        return domain.Amount.of(self.amount, domain.currency(self.currency))
+
+
 @dataclass(frozen=True, slots=True)
 class OpenAccount(Args):
     FUNCTION = Function.OPEN_ACCOUNT
@@ -213,7 +225,7 @@ class OpenAccount(Args):
 
 
 @dataclass(frozen=True, slots=True)
-class Mint(Args):
+class Mint(Args, _Money):
     FUNCTION = Function.MINT
     account_id: str
     currency: str
@@ -233,13 +245,9 @@ class Mint(Args):
             request_id=f.matching("request_id", REQUEST_ID_PATTERN),
         )
 
-    @property
-    def money(self) -> domain.Amount:
-        return domain.Amount.of(self.amount, domain.currency(self.currency))
-
 
 @dataclass(frozen=True, slots=True)
-class Transfer(Args):
+class Transfer(Args, _Money):
     FUNCTION = Function.TRANSFER
     from_account: str
     to_account: str
@@ -265,13 +273,9 @@ class Transfer(Args):
             raise _invalid("from_account and to_account must differ")
         return args
 
-    @property
-    def money(self) -> domain.Amount:
-        return domain.Amount.of(self.amount, domain.currency(self.currency))
-
 
 @dataclass(frozen=True, slots=True)
-class Redeem(Args):
+class Redeem(Args, _Money):
     FUNCTION = Function.REDEEM
     account_id: str
     currency: str
@@ -288,10 +292,6 @@ class Redeem(Args):
             amount=f.amount(currency),
             request_id=f.matching("request_id", REQUEST_ID_PATTERN),
         )
-
-    @property
-    def money(self) -> domain.Amount:
-        return domain.Amount.of(self.amount, domain.currency(self.currency))
 
 
 @dataclass(frozen=True, slots=True)
