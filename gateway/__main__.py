@@ -7,6 +7,7 @@ import sys
 
 import uvicorn
 
+from gateway import fabric
 from gateway.api.app import create_app
 from gateway.api.deps import Components
 from gateway.directory import Directory
@@ -16,25 +17,29 @@ from gateway.service import WriteService
 from gateway.settings import Settings
 from network.layout import Layout
 from network.pki import OrgCrypto
-from network.topology import load_topology
+from network.ports import topology_for
 
 
 def main() -> int:
     settings = Settings()  # type: ignore[call-arg]  # filled from the environment
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    topology = load_topology(settings.topology)
-    org = topology.org(settings.org)
     layout = Layout(settings.data_dir)
+    topology = topology_for(layout, settings.topology)
+    org = topology.org(settings.org)
     peer = PeerEndpoint(
         address=settings.peer_address or org.peer.address,
         tls_ca_pem=OrgCrypto(layout.crypto, org).tls_ca_cert.read_bytes(),
         channel=topology.channel,
         chaincode=topology.chaincode.name,
     )
-    ledger = FabricLedger(peer)
+    ledger = FabricLedger(
+        peer, fabric.Timeouts(endorse=settings.endorse_timeout, commit_status=settings.commit_timeout)
+    )
     store = IdempotencyStore(layout.gateways / org.name / "idempotency.sqlite3")
     components = Components(
-        Directory(topology, layout, org), ledger, WriteService(ledger, store, max_attempts=settings.max_attempts)
+        Directory(topology, layout, org),
+        ledger,
+        WriteService(ledger, store, max_attempts=settings.max_attempts, commit_timeout=settings.commit_timeout),
     )
     app = create_app(components, org=org.name)
     try:

@@ -100,11 +100,11 @@ class FabricLedger:
             tx = self._contract(caller).new_proposal(function, args).endorse()
             return Endorsed(tx.transaction_id, tx.bytes(), tx.result)
 
-    def submit(self, caller: Caller, envelope: bytes) -> TxStatus:
+    def submit(self, caller: Caller, envelope: bytes, wait: int | None = None) -> TxStatus:
         network = self._network(caller)
         with translate_errors():
             commit = network.new_transaction(envelope).submit()
-            status = commit.get_status()
+            status = commit.get_status(wait)
             if not status.successful:
                 raise fabric.CommitError(status.transaction_id, status.code, status.code_name, status.block_number)
             return TxStatus(status.transaction_id, True, True, status.code_name, status.block_number)

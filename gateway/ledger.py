@@ -48,9 +48,10 @@ class Ledger(Protocol):
         """Raises ChaincodeRejected, RetryableConflict, LedgerUnavailable."""
         ...
 
-    def submit(self, caller: Caller, envelope: bytes) -> TxStatus:
-        """Submit and wait for the commit. Raises RetryableConflict (invalid by MVCC), ChaincodeRejected,
-        LedgerUnavailable, CommitUnknown."""
+    def submit(self, caller: Caller, envelope: bytes, wait: int | None = None) -> TxStatus:
+        """Submit and wait for the commit, at most `wait` seconds (None: the client's default). Raises
+        RetryableConflict (invalid by MVCC), ChaincodeRejected, LedgerUnavailable, CommitUnknown (not committed
+        within the wait: the same envelope may still commit)."""
         ...
 
     def status(self, caller: Caller, tx_id: str, wait: int | None = None) -> TxStatus:

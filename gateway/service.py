@@ -7,6 +7,10 @@ Exactly once, in two layers:
    the endorsed envelope; a repeat returns the first answer, a repeat after a crash resubmits the SAME
    envelope (same transaction id) instead of making a new transaction.
 MVCC / phantom-read conflicts and endorser mismatches are retried with a fresh endorsement, bounded.
+
+Bounded in time, too: a write answers within `commit_timeout` seconds (plus one Submit call). Past it, a
+transaction that was submitted answers 504 COMMIT_STATUS_UNKNOWN and keeps its envelope, so a retry with the
+same Idempotency-Key settles that very transaction.
 """
 
 from __future__ import annotations
@@ -37,11 +41,29 @@ class Outcome:
     replayed: bool = False
 
 
+class _Deadline:
+    """Whole seconds left of a request's time budget (integer nanoseconds underneath: no float clock)."""
+
+    def __init__(self, seconds: int) -> None:
+        self._end = time.monotonic_ns() + seconds * 1_000_000_000
+
+    def remaining(self) -> int:
+        """Seconds left, rounded up, at least 1 (a gRPC deadline of 0 would mean no deadline at all)."""
+        left = self._end - time.monotonic_ns()
+        return max(1, -(-left // 1_000_000_000))
+
+    def expired(self) -> bool:
+        return time.monotonic_ns() >= self._end
+
+
 class WriteService:
-    def __init__(self, ledger: Ledger, store: IdempotencyStore, *, max_attempts: int = 6) -> None:
+    def __init__(
+        self, ledger: Ledger, store: IdempotencyStore, *, max_attempts: int = 6, commit_timeout: int = 30
+    ) -> None:
         self.ledger = ledger
         self.store = store
         self.max_attempts = max_attempts
+        self.commit_timeout = commit_timeout
         self.conflict_retries = 0
 
     @staticmethod
@@ -52,8 +74,9 @@ class WriteService:
         """Run one write exactly once per (caller, Idempotency-Key).
 
         Raises BadRequest (IDEMPOTENCY_KEY_REUSED, 422), ChaincodeRejected, RetryableConflict (retries
-        exhausted), LedgerUnavailable, CommitUnknown.
+        exhausted), LedgerUnavailable, CommitUnknown (submitted, not committed within `commit_timeout`).
         """
+        deadline = _Deadline(self.commit_timeout)
         key = idempotency_key or f"auto-{uuid.uuid4()}"
         unsent = build("")
         fingerprint = hashlib.sha256(unsent.FUNCTION.encode() + b"\n" + unsent.to_json()).hexdigest()
@@ -68,13 +91,17 @@ class WriteService:
             if rec is None:
                 self.store.create(caller.ref, key, fingerprint)
             elif rec.envelope is not None:
-                recovered = self._recover(caller, rec, present)
+                recovered = self._recover(caller, rec, present, deadline)
                 if recovered is not None:
                     return recovered
-            return self._attempts(caller, key, build(self.request_id(caller, key)), present)
+            return self._attempts(caller, key, build(self.request_id(caller, key)), present, deadline)
 
-    def _attempts(self, caller: Caller, key: str, args: protocol.Args, present: Present) -> Outcome:
+    def _attempts(
+        self, caller: Caller, key: str, args: protocol.Args, present: Present, deadline: _Deadline
+    ) -> Outcome:
         for attempt in range(self.max_attempts):
+            if deadline.expired():
+                break
             if attempt:
                 self.conflict_retries += 1
                 time.sleep(min(0.05 * 2**attempt, 1.0))
@@ -90,22 +117,23 @@ class WriteService:
                 raise
             self.store.endorsed(caller.ref, key, endorsed.tx_id, endorsed.envelope, endorsed.result)
             try:
-                status = self.ledger.submit(caller, endorsed.envelope)
+                status = self.ledger.submit(caller, endorsed.envelope, wait=deadline.remaining())
             except RetryableConflict:
                 continue
             return self._finish(caller, key, endorsed, status, present)
-        raise RetryableConflict(f"gave up after {self.max_attempts} conflicting attempts; retry later")
+        raise RetryableConflict(f"gave up after conflicting attempts ({self.max_attempts} at most); retry later")
 
-    def _recover(self, caller: Caller, rec: Record, present: Present) -> Outcome | None:
+    def _recover(self, caller: Caller, rec: Record, present: Present, deadline: _Deadline) -> Outcome | None:
         """A previous attempt was endorsed (maybe submitted) but never answered: settle that transaction."""
         assert rec.envelope is not None and rec.tx_id is not None and rec.result is not None
         endorsed = Endorsed(rec.tx_id, rec.envelope, rec.result)
         try:
-            status = self.ledger.submit(caller, rec.envelope)  # same envelope, same tx id: never a second effect
+            # Same envelope, same tx id: never a second effect.
+            status = self.ledger.submit(caller, rec.envelope, wait=deadline.remaining())
         except RetryableConflict:
             return None  # it committed invalid: nothing happened, endorse afresh
         except LedgerUnavailable:
-            status = self.ledger.status(caller, rec.tx_id)
+            status = self.ledger.status(caller, rec.tx_id, wait=deadline.remaining())
             if not status.valid:
                 return None
         return self._finish(caller, rec.key, endorsed, status, present)

@@ -20,3 +20,7 @@ class Settings(BaseSettings):
     # the peer is another container, reached by its name: the compose runtime sets it.
     peer_address: str | None = None
     max_attempts: int = 6
+    # A write's whole time budget in seconds: past it, 504 COMMIT_STATUS_UNKNOWN (retry with the same key).
+    commit_timeout: int = 30
+    # One endorsement's deadline; an endorser that cannot be reached fails well before it (503).
+    endorse_timeout: int = 10

@@ -11,14 +11,19 @@ from pathlib import Path
 from network.compose import ComposeError
 from network.endpoints import RUNTIMES
 from network.fabric_build import FabricBuildError, ensure_binaries
+from network.fabric_cli import FabricCommandError
+from network.health import NodeStartError
 from network.layout import Layout, default_data_dir
 from network.network import Network
+from network.ports import PortBaseMismatchError
 from network.runtime import PortInUseError, RuntimeMismatchError
-from network.topology import DEFAULT_TOPOLOGY, load_topology
+from network.topology import DEFAULT_TOPOLOGY, TopologyError, load_topology
 
 
 def _network(args: argparse.Namespace) -> Network:
-    return Network.open(Layout(args.data_dir), args.topology, getattr(args, "runtime", None))
+    return Network.open(
+        Layout(args.data_dir), args.topology, getattr(args, "runtime", None), getattr(args, "port_base", None)
+    )
 
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -129,6 +134,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="native processes or containers (docker compose); default: the data directory's, else native",
     )
+    up.add_argument(
+        "--port-base",
+        type=int,
+        default=None,
+        metavar="PORT",
+        help="move every port of the topology so the lowest is PORT (run several networks side by side); "
+        "default: the data directory's, else the topology file's (7050)",
+    )
     up.set_defaults(func=cmd_up)
     net.add_parser("down", help="stop every process, keep data").set_defaults(func=cmd_down)
     net.add_parser("clean", help="stop and delete the data directory").set_defaults(func=cmd_clean)
@@ -154,11 +167,32 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+# What an operator can meet and act on: each prints one line (plus a log tail) instead of a traceback.
+EXPECTED_FAILURES = (
+    PortInUseError,
+    PortBaseMismatchError,
+    RuntimeMismatchError,
+    FabricBuildError,
+    FabricCommandError,
+    NodeStartError,
+    TimeoutError,
+    ComposeError,
+    TopologyError,
+)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (PortInUseError, FabricBuildError, TimeoutError, RuntimeMismatchError, ComposeError) as exc:
+    except (
+        PortInUseError,
+        PortBaseMismatchError,
+        FabricBuildError,
+        TimeoutError,
+        RuntimeMismatchError,
+        ComposeError,
+    ) as exc:
         print(f"deposits: {exc}", file=sys.stderr)
         return 1
 

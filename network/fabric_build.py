@@ -5,6 +5,7 @@ The build happens once per Fabric version; later calls return the cached directo
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -43,12 +44,12 @@ def _run(cmd: list[str], cwd: Path, what: str, release: FabricRelease) -> None:
     env = {**os.environ, "GOFLAGS": "-mod=mod"}
     print(f"[fabric] {what}: {' '.join(cmd)}", file=sys.stderr, flush=True)
     tail: list[str] = []
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        print(f"[fabric]   {line.rstrip()}", file=sys.stderr, flush=True)
-        tail = [*tail[-20:], line]
-    if proc.wait() != 0:
+    with subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            print(f"[fabric]   {line.rstrip()}", file=sys.stderr, flush=True)
+            tail = [*tail[-20:], line]
+    if proc.returncode != 0:
         out = "".join(tail)
         hint = ""
         if any(s in out for s in ("proxy", "dial tcp", "403", "not available", "lookup")):
@@ -65,6 +66,15 @@ def ensure_binaries(release: FabricRelease) -> Path:
     Raises FabricBuildError when `go` is missing or the build (or module download) fails.
     """
     out = release_dir(release)
+    out.mkdir(parents=True, exist_ok=True)
+    # Two suites (or a suite and a demo) started together on a fresh machine share this cache: one builds,
+    # the other waits for it instead of deleting its half-built output.
+    with open(out / "build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _ensure_built(release, out)
+
+
+def _ensure_built(release: FabricRelease, out: Path) -> Path:
     bindir = out / "bin"
     if all((bindir / b).is_file() for b in release.binaries) and (out / "sampleconfig").is_dir():
         return bindir

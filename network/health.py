@@ -35,19 +35,18 @@ def poll(check: Callable[[], bool], timeout: float, interval: float = 0.1) -> bo
     return True
 
 
-def wait_healthy(name: str, port: int, timeout: float = 60.0) -> None:
-    """Raise TimeoutError naming the node if /healthz is not OK within timeout."""
-    last = ["down"]
-
-    def ok() -> bool:
-        last[0] = healthz(port)
-        return last[0] == "OK"
-
-    if not poll(ok, timeout, 0.2):
-        raise TimeoutError(f"{name} not healthy after {timeout:.0f}s (last: {last[0]}); see its log")
+class NodeStartError(RuntimeError):
+    """A service did not become ready: it exited, or did not answer in time. The message names the service,
+    says what to do, and ends with the tail of its log."""
 
 
-def _accepts(port: int) -> bool:
+def is_healthy(port: int) -> bool:
+    """Whether the node's operations endpoint answers /healthz with OK."""
+    return healthz(port) == "OK"
+
+
+def accepts(port: int) -> bool:
+    """Whether something accepts TCP connections on 127.0.0.1:port."""
     try:
         socket.create_connection(("127.0.0.1", port), timeout=1.0).close()
         return True
@@ -55,13 +54,8 @@ def _accepts(port: int) -> bool:
         return False
 
 
-def wait_port(name: str, port: int, timeout: float = 30.0) -> None:
-    """Raise TimeoutError naming the service if nothing accepts connections on 127.0.0.1:port in time."""
-    if not poll(lambda: _accepts(port), timeout):
-        raise TimeoutError(f"{name} not listening on 127.0.0.1:{port} after {timeout:.0f}s; see its log")
-
-
-def _answers(url: str) -> bool:
+def answers(url: str) -> bool:
+    """Whether url answers 200."""
     try:
         with urllib.request.urlopen(url, timeout=1.0) as r:
             return bool(r.status == 200)
@@ -69,10 +63,30 @@ def _answers(url: str) -> bool:
         return False
 
 
-def wait_http(name: str, url: str, timeout: float = 30.0) -> None:
-    """Raise TimeoutError naming the service unless url answers 200 within timeout."""
-    if not poll(lambda: _answers(url), timeout):
-        raise TimeoutError(f"{name} did not answer {url} within {timeout:.0f}s; see its log")
+def wait_ready(
+    name: str,
+    what: str,
+    ready: Callable[[], bool],
+    alive: Callable[[], bool],
+    log_tail: Callable[[], str | None],
+    timeout: float = 60.0,
+) -> None:
+    """Wait until ready() holds. Raise NodeStartError as soon as alive() says the process is gone (no point
+    waiting out the timeout for a node that crashed at start), or when timeout passes."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        if not alive():
+            problem = f"{name} exited before {what}"
+        elif time.monotonic() >= deadline:
+            problem = f"{name} not {what} after {timeout:.0f}s"
+        else:
+            time.sleep(0.2)
+            continue
+        tail = (log_tail() or "(no log)").strip().splitlines()[-12:]
+        raise NodeStartError(
+            f"{problem}; fix what its log says and run `deposits network up` again "
+            f"(full log: `deposits network logs {name}`). Its log ends:\n" + "\n".join(f"    {line}" for line in tail)
+        )
 
 
 def metric(port: int, name: str, labels: dict[str, str] | None = None) -> str | None:

@@ -50,6 +50,11 @@ class Layout:
         """Which runtime this data directory's network runs on, for down/status/logs."""
         return self.root / "runtime.json"
 
+    @property
+    def ports_file(self) -> Path:
+        """The port base this data directory's network was made on (network.ports)."""
+        return self.root / "ports.json"
+
     def node(self, node_id: str) -> Path:
         return self.root / "nodes" / node_id
 

@@ -45,8 +45,8 @@ class NativeRuntime:
             pid = int(pid_s)
         except (OSError, ValueError):
             return None
-        if _start_time(pid) != started:
-            return None
+        if _start_time(pid) != started or _is_zombie(pid):
+            return None  # recycled pid, or killed and not yet reaped (PID 1 in a container may never reap it)
         return pid
 
     def running(self, name: str) -> bool:

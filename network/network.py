@@ -12,6 +12,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +23,13 @@ from network.channel_config import parse_config_block
 from network.endpoints import RUNTIMES, Endpoints, gateway_name
 from network.fabric_build import ensure_binaries, sampleconfig_dir
 from network.fabric_cli import FabricCommandError, FabricTools
-from network.health import healthz, metric, poll, wait_healthy, wait_http, wait_port
+from network.health import accepts, answers, healthz, is_healthy, metric, poll, wait_ready
 from network.layout import Layout
 from network.native import NativeRuntime
 from network.nodes import orderer_env, peer_env
+from network.ports import record_port_base, topology_for
 from network.runtime import Runtime, Service, record_runtime, recorded_runtime
-from network.topology import DEFAULT_TOPOLOGY, Org, Topology, load_topology
+from network.topology import DEFAULT_TOPOLOGY, Org, Topology
 
 
 def _say(msg: str) -> None:
@@ -81,12 +83,19 @@ class Network:
         self.chaincode = ChaincodeDeployer(topology, layout, self.tools, self.endpoints)
 
     @classmethod
-    def open(cls, layout: Layout, topology_path: Path = DEFAULT_TOPOLOGY, runtime: str | None = None) -> Network:
+    def open(
+        cls,
+        layout: Layout,
+        topology_path: Path = DEFAULT_TOPOLOGY,
+        runtime: str | None = None,
+        port_base: int | None = None,
+    ) -> Network:
         """Load the topology, build (or reuse cached) Fabric binaries. Raises FabricBuildError.
 
         runtime: 'native' or 'compose'; None means the one the data directory was set up with (else native).
+        port_base: move every port so the lowest is this one; None means the data directory's (else the file's).
         """
-        topology = load_topology(topology_path)
+        topology = topology_for(layout, topology_path, port_base)
         bindir = ensure_binaries(topology.fabric)
         cfg = _node_config(layout, sampleconfig_dir(topology.fabric))
         kind = runtime or recorded_runtime(layout) or "native"
@@ -152,6 +161,7 @@ class Network:
         anything; the compose runtime also DockerUnavailableError, ImageBuildError, ComposeCommandError.
         """
         record_runtime(self.layout, self.runtime.kind)
+        record_port_base(self.layout, self.topology)
         self.runtime.check_ports(self.all_services())
         pki.generate(self.layout.crypto, self.topology)
         block = configtx.make_genesis_block(
@@ -165,12 +175,12 @@ class Network:
         for org in self.topology.orgs:
             self.runtime.start(self.orderer_service(org))
         for org in self.topology.orgs:
-            wait_healthy(org.orderer.id, org.orderer.ops_port)
+            self._wait_orderer(org)
             self._join_orderer(org, block)
         for org in self.topology.orgs:
             self.runtime.start(self.peer_service(org))
         for org in self.topology.orgs:
-            wait_healthy(org.peer.id, org.peer.ops_port)
+            self._wait_peer(org)
             self._join_peer(org, block)
         self.wait_for_leader()
         self.wait_for_gossip()
@@ -183,7 +193,8 @@ class Network:
             ensure_api_keys(self.layout, org)
             self.runtime.start(self.gateway_service(org))
         for org in self.topology.orgs:
-            wait_http(gateway_name(org), f"http://127.0.0.1:{org.gateway_port}/healthz")
+            url = f"http://127.0.0.1:{org.gateway_port}/healthz"
+            self._wait(gateway_name(org), f"answering {url}", functools.partial(answers, url))
         _say("gateways: " + ", ".join(f"{o.name} http://127.0.0.1:{o.gateway_port}" for o in self.topology.orgs))
 
     def _chaincode_status(self) -> dict[str, Any]:
@@ -230,10 +241,24 @@ class Network:
         for svc in self.chaincode_services():
             self.runtime.start(svc)
         for org, svc in zip(self.topology.orgs, self.chaincode_services(), strict=True):
-            wait_port(svc.name, org.chaincode_server_port)
+            port = org.chaincode_server_port
+            self._wait(svc.name, f"listening on port {port}", functools.partial(accepts, port))
         definition = self.chaincode.deploy()
         name = self.topology.chaincode.name
         _say(f"chaincode {name} {definition.version} committed at sequence {definition.sequence}")
+
+    def _wait(self, name: str, what: str, ready: Callable[[], bool], timeout: float = 60.0) -> None:
+        """Wait until ready(); raise NodeStartError (with its log tail) as soon as name's process is gone."""
+        wait_ready(name, what, ready, lambda: self.runtime.running(name), lambda: self.runtime.logs(name, 12), timeout)
+
+    def _wait_orderer(self, org: Org) -> None:
+        # Healthy is not enough: the admin endpoint (osnadmin, used next) may open a moment after /healthz.
+        o = org.orderer
+        self._wait(o.id, "ready", lambda: is_healthy(o.ops_port) and accepts(o.admin_port) and accepts(o.port))
+
+    def _wait_peer(self, org: Org) -> None:
+        p = org.peer
+        self._wait(p.id, "ready", lambda: is_healthy(p.ops_port) and accepts(p.port))
 
     def _join_orderer(self, org: Org, block: Path) -> None:
         status, _ = self.tools.osnadmin(org, "list", "--channelID", self.topology.channel)
@@ -299,11 +324,11 @@ class Network:
         for org in self.topology.orgs:
             if name == org.orderer.id:
                 self.runtime.start(self.orderer_service(org))
-                wait_healthy(name, org.orderer.ops_port)
+                self._wait_orderer(org)
                 return
             if name == org.peer.id:
                 self.runtime.start(self.peer_service(org))
-                wait_healthy(name, org.peer.ops_port)
+                self._wait_peer(org)
                 return
         raise KeyError(f"no node named {name!r}")
 

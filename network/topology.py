@@ -6,14 +6,19 @@ Everything else (certificates, configtx, node environments, lifecycle, gateways)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 DEFAULT_TOPOLOGY = Path(__file__).with_name("topology.yaml")
 HOST = "127.0.0.1"
+_T = TypeVar("_T", "Org", "Orderer", "Peer")
+
+
+class TopologyError(ValueError):
+    """The topology file (or a port base applied to it) does not describe a network that can run."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +121,35 @@ class Topology:
                 return org
         raise KeyError(f"no org named {name!r} in the topology")
 
+    @property
+    def port_base(self) -> int:
+        """The lowest port the network listens on; `with_port_base` moves every port relative to it."""
+        return min(port for _, port in self.ports())
+
+    def with_port_base(self, base: int | None) -> Topology:
+        """The same network with every port moved by the same offset so the lowest is `base` (None: as is).
+
+        Raises TopologyError if a moved port falls outside 1024..65535.
+        """
+        if base is None or base == self.port_base:
+            return self
+        offset = base - self.port_base
+        highest = max(port for _, port in self.ports()) + offset
+        if base < 1024 or highest > 65535:
+            raise TopologyError(f"port base {base} puts the network's ports at {base}..{highest}, outside 1024..65535")
+
+        def moved(org: Org) -> Org:
+            return replace(
+                _shifted(org, offset), orderer=_shifted(org.orderer, offset), peer=_shifted(org.peer, offset)
+            )
+
+        return replace(self, orgs=tuple(moved(org) for org in self.orgs))
+
+    @property
+    def port_span(self) -> int:
+        """How many consecutive ports, from `port_base`, the network's ports spread over."""
+        return max(port for _, port in self.ports()) - self.port_base + 1
+
     def ports(self) -> list[tuple[str, int]]:
         """Every (service, port) the network listens on, for the port-in-use check."""
         out: list[tuple[str, int]] = []
@@ -126,6 +160,11 @@ class Topology:
             out += [(f"chaincode server {org.name}", org.chaincode_server_port)]
             out += [(f"gateway {org.name}", org.gateway_port)]
         return out
+
+
+def _shifted(node: _T, offset: int) -> _T:
+    """node with every `*port` field moved by offset (a port added to the topology moves too)."""
+    return replace(node, **{f.name: getattr(node, f.name) + offset for f in fields(node) if f.name.endswith("port")})
 
 
 def _org(raw: dict[str, Any]) -> Org:
@@ -143,7 +182,7 @@ def _org(raw: dict[str, Any]) -> Org:
 
 
 def load_topology(path: Path = DEFAULT_TOPOLOGY) -> Topology:
-    """Read and validate the topology file. Raises ValueError on a duplicate port or name."""
+    """Read and validate the topology file. Raises TopologyError on a duplicate port or name."""
     raw = yaml.safe_load(path.read_text())
     fab, chan, cc = raw["fabric"], raw["channel"], raw["chaincode"]
     topo = Topology(
@@ -164,9 +203,9 @@ def load_topology(path: Path = DEFAULT_TOPOLOGY) -> Topology:
     seen: dict[int, str] = {}
     for service, port in topo.ports():
         if port in seen:
-            raise ValueError(f"topology: port {port} used by both {seen[port]} and {service}")
+            raise TopologyError(f"topology: port {port} used by both {seen[port]} and {service}")
         seen[port] = service
     names = [o.name for o in topo.orgs] + [o.msp_id for o in topo.orgs]
     if len(set(names)) != len(names):
-        raise ValueError("topology: org names and MSP IDs must be unique")
+        raise TopologyError("topology: org names and MSP IDs must be unique")
     return topo

@@ -21,7 +21,7 @@ from gateway.directory import Directory
 from network.layout import Layout, default_data_dir
 from network.native import NativeRuntime
 from network.pki import OrgCrypto
-from network.topology import load_topology
+from network.ports import topology_for
 
 
 def _ms(seconds: float) -> str:
@@ -35,7 +35,8 @@ def main() -> None:
     ap.add_argument("--concurrent", type=int, default=400)
     ap.add_argument("--threads", type=int, default=32)
     args = ap.parse_args()
-    topo, layout = load_topology(), Layout(args.data_dir)
+    layout = Layout(args.data_dir)
+    topo = topology_for(layout)
     bank = topo.org("BankOrg")
     crypto = OrgCrypto(layout.crypto, bank)
     identity, signer = fabric.load_msp(crypto.user_msp("issuer"), bank.msp_id)

@@ -87,12 +87,13 @@ class Commit:
     def result(self) -> bytes:
         return self._result
 
-    def get_status(self) -> Status:
-        """Wait until the transaction is committed on the gateway peer, then its status.
+    def get_status(self, timeout: int | None = None) -> Status:
+        """Wait until the transaction is committed on the gateway peer (at most `timeout` seconds, default the
+        commit-status timeout), then its status.
 
         Raises CommitStatusError (the outcome is unknown: ask again).
         """
-        return commit_status(self._context, self._transaction_id)
+        return commit_status(self._context, self._transaction_id, timeout)
 
 
 def commit_status(context: NetworkContext, transaction_id: str, timeout: int | None = None) -> Status:

@@ -19,6 +19,8 @@ from gateway import fabric
 from network.layout import Layout
 from network.network import Network
 from network.pki import OrgCrypto
+from network.ports import reserve_port_block
+from network.topology import load_topology
 
 
 def deposits(data_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -40,10 +42,18 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def network(data_dir: Path) -> Iterator[Network]:
-    net = Network.open(Layout(data_dir))
+def port_base() -> Iterator[int]:
+    """A block of ports no other network on this host uses (held for the whole session), so the suite runs
+    beside the demo's network or another suite."""
+    with reserve_port_block(load_topology()) as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def network(data_dir: Path, port_base: int) -> Iterator[Network]:
+    net = Network.open(Layout(data_dir), port_base=port_base)
     try:
-        result = deposits(data_dir, "network", "up", check=False)
+        result = deposits(data_dir, "network", "up", "--port-base", str(port_base), check=False)
         if result.returncode != 0:
             pytest.fail(f"deposits network up failed:\n{result.stderr[-4000:]}")
         yield net

@@ -28,7 +28,7 @@ class CrashAfterSubmit(FabricLedger):
         super().__init__(peer)
         self._raw = gateway.get_network(channel)
 
-    def submit(self, caller: Caller, envelope: bytes) -> TxStatus:
+    def submit(self, caller: Caller, envelope: bytes, wait: int | None = None) -> TxStatus:
         self._raw.new_transaction(envelope).submit()
         raise CommitUnknown("the gateway process died here")
 

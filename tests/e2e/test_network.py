@@ -25,7 +25,7 @@ def _heights(network: Network) -> list[int | None]:
 def test_up_gives_three_peers_joined_and_three_consenters(network: Network, data_dir: Path) -> None:
     status = json.loads(deposits(data_dir, "network", "status", "--json").stdout)
     assert status["channel"]["members"] == ["AuditorMSP", "BankMSP", "PlatformMSP"]
-    assert sorted(status["channel"]["consenters"]) == ["127.0.0.1:7050", "127.0.0.1:8050", "127.0.0.1:9050"]
+    assert sorted(status["channel"]["consenters"]) == sorted(o.address for o in network.topology.orderers)
     assert status["channel"]["raft_leader"] in {o.id for o in network.topology.orderers}
     assert {n["health"] for n in status["nodes"]} == {"OK"}
     peers = [n for n in status["nodes"] if n["kind"] == "peer"]
@@ -141,7 +141,18 @@ def test_chaincode_upgrade_commits_the_next_sequence(
 def test_a_taken_port_is_named_before_anything_starts(network: Network, tmp_path: Path) -> None:
     # The session's network holds every port; a second network in another data directory must refuse.
     other = tmp_path / "other"
-    result = deposits(other, "network", "up", check=False)
+    base = network.topology.port_base
+    result = deposits(other, "network", "up", "--port-base", str(base), check=False)
     assert result.returncode == 1
-    assert "port 7050 needed by orderer0.bank.example.com is already in use" in result.stderr
+    assert f"port {base} needed by orderer0.bank.example.com is already in use" in result.stderr
+    assert "Traceback" not in result.stderr
     assert not (other / "pids").exists() and not (other / "crypto").exists()
+
+
+def test_a_network_keeps_its_port_base(network: Network, data_dir: Path) -> None:
+    # The genesis block names the orderers' ports: the session's data directory refuses another base.
+    result = deposits(data_dir, "network", "up", "--port-base", str(network.topology.port_base + 100), check=False)
+    assert result.returncode == 1
+    assert f"holds a network on port base {network.topology.port_base}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert all(network.runtime.running(n) for n in network.all_service_names())

@@ -49,7 +49,7 @@ class FakeLedger:
         self.pending[envelope] = stub
         return Endorsed(stub.tx_id, envelope, payload)
 
-    def submit(self, caller: Caller, envelope: bytes) -> TxStatus:
+    def submit(self, caller: Caller, envelope: bytes, wait: int | None = None) -> TxStatus:
         stub = self.pending.pop(envelope)
         try:
             stub.commit()

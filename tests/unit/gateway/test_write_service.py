@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,6 +25,7 @@ class FakeLedger:
     def __init__(self) -> None:
         self.endorsed: list[bytes] = []
         self.submitted: list[bytes] = []
+        self.waits: list[int | None] = []
         self.submit_script: list[Callable[[Endorsed], TxStatus]] = []
         self.endorse_error: Exception | None = None
         self._by_envelope: dict[bytes, Endorsed] = {}
@@ -37,8 +39,9 @@ class FakeLedger:
         self._by_envelope[e.envelope] = e
         return e
 
-    def submit(self, caller: Caller, envelope: bytes) -> TxStatus:
+    def submit(self, caller: Caller, envelope: bytes, wait: int | None = None) -> TxStatus:
         self.submitted.append(envelope)
+        self.waits.append(wait)
         e = self._by_envelope[envelope]
         if self.submit_script:
             return self.submit_script.pop(0)(e)
@@ -151,3 +154,33 @@ def test_an_unreachable_ledger_leaves_the_key_free_to_retry(service: WriteServic
         service.write(CALLER, "k1", transfer(), echo)
     ledger.endorse_error = None
     assert service.write(CALLER, "k1", transfer(), echo).status == 201
+
+
+def test_the_commit_wait_never_exceeds_the_time_budget(ledger: FakeLedger, tmp_path: Path) -> None:
+    service = WriteService(ledger, IdempotencyStore(tmp_path / "idem.sqlite3"), commit_timeout=7)
+    service.write(CALLER, "k1", transfer(), echo)
+    (wait,) = ledger.waits
+    assert wait is not None and 1 <= wait <= 7
+
+
+def test_conflict_retries_stop_when_the_time_budget_is_spent(ledger: FakeLedger, tmp_path: Path) -> None:
+    def slow_conflict(_: Endorsed) -> TxStatus:
+        time.sleep(0.6)
+        raise RetryableConflict("MVCC_READ_CONFLICT")
+
+    ledger.submit_script = [slow_conflict] * 6
+    service = WriteService(ledger, IdempotencyStore(tmp_path / "idem.sqlite3"), max_attempts=6, commit_timeout=1)
+    with pytest.raises(RetryableConflict):
+        service.write(CALLER, "k1", transfer(), echo)
+    assert len(ledger.submitted) == 2  # the second attempt ends past the 1 s budget: no third
+
+
+def test_a_commit_wait_past_the_budget_keeps_the_envelope_for_the_retry(
+    ledger: FakeLedger, tmp_path: Path
+) -> None:
+    store = IdempotencyStore(tmp_path / "idem.sqlite3")
+    ledger.submit_script = [lost]
+    with pytest.raises(CommitUnknown):
+        WriteService(ledger, store, commit_timeout=1).write(CALLER, "k1", transfer(), echo)
+    out = WriteService(ledger, store).write(CALLER, "k1", transfer(), echo)
+    assert out.status == 201 and ledger.submitted == [b"envelope0", b"envelope0"]

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from cryptography import x509
 
-from network import configtx, pki
+from network import configtx, pki, ports
 from network.chaincode_deploy import ChaincodeDeployer
 from network.fabric_cli import FabricTools
 from network.layout import Layout
@@ -90,3 +90,34 @@ def test_native_runtime_starts_and_stops_a_process(tmp_path: Path) -> None:
     assert runtime.stop("sleeper")
     assert runtime.pid("sleeper") is None
     assert not runtime.stop("sleeper")
+
+
+def test_a_port_base_moves_every_port_by_the_same_offset() -> None:
+    topo = load_topology()
+    moved = topo.with_port_base(20050)
+    assert moved.port_base == 20050 and moved.port_span == topo.port_span
+    assert [p - 13000 for _, p in moved.ports()] == [p for _, p in topo.ports()]
+    assert moved.org("PlatformOrg").peer.address == f"127.0.0.1:{topo.org('PlatformOrg').peer.port + 13000}"
+    assert topo.with_port_base(None) is topo
+    with pytest.raises(ValueError, match=r"outside 1024\.\.65535"):
+        topo.with_port_base(64000)
+
+
+def test_a_data_directory_remembers_its_port_base(tmp_path: Path) -> None:
+    layout = Layout(tmp_path)
+    ports.record_port_base(layout, load_topology().with_port_base(20050))
+    assert ports.topology_for(layout).port_base == 20050
+    with pytest.raises(ports.PortBaseMismatchError, match="port base 20050"):
+        ports.record_port_base(layout, load_topology())
+
+
+def test_reserved_port_blocks_are_free_and_never_shared(tmp_path: Path) -> None:
+    topo = load_topology()
+    with ports.reserve_port_block(topo, tmp_path) as first, ports.reserve_port_block(topo, tmp_path) as second:
+        assert first != second
+        assert abs(first - second) >= topo.port_span
+        for base in (first, second):
+            for _, port in topo.with_port_base(base).ports():
+                with socket.socket() as s:
+                    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Fabric's and uvicorn's listeners
+                    s.bind(("127.0.0.1", port))
