@@ -33,7 +33,9 @@ def main() -> int:
         chaincode=topology.chaincode.name,
     )
     ledger = FabricLedger(
-        peer, fabric.Timeouts(endorse=settings.endorse_timeout, commit_status=settings.commit_timeout)
+        peer,
+        fabric.Timeouts(endorse=settings.endorse_timeout, commit_status=settings.commit_timeout),
+        resubmit_interval=settings.resubmit_interval,
     )
     store = IdempotencyStore(layout.gateways / org.name / "idempotency.sqlite3")
     components = Components(

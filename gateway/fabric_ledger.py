@@ -5,6 +5,7 @@ This is the one place where the Fabric client's errors become the service's erro
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ from pathlib import Path
 import grpc
 
 from gateway import fabric
+from gateway.deadline import Deadline
 from gateway.directory import Caller
 from gateway.errors import ChaincodeRejected, CommitUnknown, LedgerUnavailable, RetryableConflict, ServiceError
 from gateway.ledger import Endorsed, LedgerEvent, TxStatus
@@ -54,6 +56,10 @@ def translate_errors() -> Iterator[None]:
             raise ChaincodeRejected(exc.chaincode_code, exc.chaincode_message or "") from exc
         if any(_ENDORSER_MISMATCH in d.message for d in exc.details) or _ENDORSER_MISMATCH in exc.message:
             raise RetryableConflict(f"endorsers disagree: {exc.message}") from exc
+        if isinstance(exc, fabric.EndorseError) and exc.code == grpc.StatusCode.ABORTED:
+            # Not a refusal (that carries the chaincode's code) nor a mismatch: a required endorser did not answer.
+            nodes = "; ".join(f"{d.msp_id} {d.address}: {d.message}" for d in exc.details) or exc.message
+            raise LedgerUnavailable(f"required endorsers unavailable: {nodes}") from exc
         if _unavailable(exc) or isinstance(exc, fabric.SubmitError):
             raise LedgerUnavailable(f"ledger unavailable: {exc.message}") from exc
         if exc.code == grpc.StatusCode.FAILED_PRECONDITION:
@@ -75,9 +81,13 @@ class _Events:
 
 
 class FabricLedger:
-    def __init__(self, peer: PeerEndpoint, timeouts: fabric.Timeouts | None = None) -> None:
+    def __init__(
+        self, peer: PeerEndpoint, timeouts: fabric.Timeouts | None = None, *, resubmit_interval: int = 3
+    ) -> None:
+        """resubmit_interval: seconds to wait for a commit before sending the same envelope again."""
         self._peer = peer
-        self._timeouts = timeouts
+        self._timeouts = timeouts or fabric.Timeouts()
+        self._resubmit_interval = resubmit_interval
         self._gateways: dict[str, fabric.Gateway] = {}
         self._lock = threading.Lock()
 
@@ -102,9 +112,21 @@ class FabricLedger:
 
     def submit(self, caller: Caller, envelope: bytes, wait: int | None = None) -> TxStatus:
         network = self._network(caller)
+        deadline = Deadline(wait or self._timeouts.commit_status)
         with translate_errors():
-            commit = network.new_transaction(envelope).submit()
-            status = commit.get_status(wait)
+            transaction = network.new_transaction(envelope)
+            commit = transaction.submit()
+            while True:
+                try:
+                    status = commit.get_status(min(self._resubmit_interval, deadline.remaining()))
+                    break
+                except fabric.CommitStatusError as exc:
+                    if exc.code != grpc.StatusCode.DEADLINE_EXCEEDED or deadline.expired():
+                        raise
+                # Not committed yet: the orderer that accepted it may have died with it (a Raft leader's pending
+                # batch). Send the same envelope again; one transaction id, so at most one copy commits valid.
+                with contextlib.suppress(fabric.SubmitError):
+                    transaction.submit()
             if not status.successful:
                 raise fabric.CommitError(status.transaction_id, status.code, status.code_name, status.block_number)
             return TxStatus(status.transaction_id, True, True, status.code_name, status.block_number)

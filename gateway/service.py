@@ -24,8 +24,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from chaincode import protocol
+from gateway.deadline import Deadline
 from gateway.directory import Caller
-from gateway.errors import BadRequest, ChaincodeRejected, LedgerUnavailable, RetryableConflict
+from gateway.errors import BadRequest, ChaincodeRejected, CommitUnknown, LedgerUnavailable, RetryableConflict
 from gateway.idempotency import IdempotencyStore, Record
 from gateway.ledger import Endorsed, Ledger, TxStatus
 
@@ -39,21 +40,6 @@ class Outcome:
     status: int
     body: dict[str, Any]
     replayed: bool = False
-
-
-class _Deadline:
-    """Whole seconds left of a request's time budget (integer nanoseconds underneath: no float clock)."""
-
-    def __init__(self, seconds: int) -> None:
-        self._end = time.monotonic_ns() + seconds * 1_000_000_000
-
-    def remaining(self) -> int:
-        """Seconds left, rounded up, at least 1 (a gRPC deadline of 0 would mean no deadline at all)."""
-        left = self._end - time.monotonic_ns()
-        return max(1, -(-left // 1_000_000_000))
-
-    def expired(self) -> bool:
-        return time.monotonic_ns() >= self._end
 
 
 class WriteService:
@@ -76,7 +62,7 @@ class WriteService:
         Raises BadRequest (IDEMPOTENCY_KEY_REUSED, 422), ChaincodeRejected, RetryableConflict (retries
         exhausted), LedgerUnavailable, CommitUnknown (submitted, not committed within `commit_timeout`).
         """
-        deadline = _Deadline(self.commit_timeout)
+        deadline = Deadline(self.commit_timeout)
         key = idempotency_key or f"auto-{uuid.uuid4()}"
         unsent = build("")
         fingerprint = hashlib.sha256(unsent.FUNCTION.encode() + b"\n" + unsent.to_json()).hexdigest()
@@ -96,9 +82,7 @@ class WriteService:
                     return recovered
             return self._attempts(caller, key, build(self.request_id(caller, key)), present, deadline)
 
-    def _attempts(
-        self, caller: Caller, key: str, args: protocol.Args, present: Present, deadline: _Deadline
-    ) -> Outcome:
+    def _attempts(self, caller: Caller, key: str, args: protocol.Args, present: Present, deadline: Deadline) -> Outcome:
         for attempt in range(self.max_attempts):
             if deadline.expired():
                 break
@@ -123,7 +107,7 @@ class WriteService:
             return self._finish(caller, key, endorsed, status, present)
         raise RetryableConflict(f"gave up after conflicting attempts ({self.max_attempts} at most); retry later")
 
-    def _recover(self, caller: Caller, rec: Record, present: Present, deadline: _Deadline) -> Outcome | None:
+    def _recover(self, caller: Caller, rec: Record, present: Present, deadline: Deadline) -> Outcome | None:
         """A previous attempt was endorsed (maybe submitted) but never answered: settle that transaction."""
         assert rec.envelope is not None and rec.tx_id is not None and rec.result is not None
         endorsed = Endorsed(rec.tx_id, rec.envelope, rec.result)
@@ -133,7 +117,14 @@ class WriteService:
         except RetryableConflict:
             return None  # it committed invalid: nothing happened, endorse afresh
         except LedgerUnavailable:
-            status = self.ledger.status(caller, rec.tx_id, wait=deadline.remaining())
+            # The orderers cannot take it now. It may have committed before: look once, briefly, rather than
+            # waiting out the budget for a block that cannot come; else 503 and the envelope stays for a retry.
+            try:
+                status = self.ledger.status(caller, rec.tx_id, wait=1)
+            except CommitUnknown as unknown:
+                raise LedgerUnavailable(
+                    f"transaction {rec.tx_id} not committed yet and the orderers are unavailable"
+                ) from unknown
             if not status.valid:
                 return None
         return self._finish(caller, rec.key, endorsed, status, present)

@@ -24,3 +24,5 @@ class Settings(BaseSettings):
     commit_timeout: int = 30
     # One endorsement's deadline; an endorser that cannot be reached fails well before it (503).
     endorse_timeout: int = 10
+    # Seconds to wait for a commit before sending the same envelope again (a dying orderer may have lost it).
+    resubmit_interval: int = 3

@@ -58,7 +58,10 @@ def render(topology: Topology, crypto_root: Path, endpoints: Endpoints = NATIVE)
     return {
         "Profiles": {
             PROFILE: {
-                "Capabilities": {"V3_0": True},
+                # V2_0, not V3_0: this Fabric snapshot's peer Gateway treats every V3_0 channel as BFT and
+                # broadcasts each transaction to ALL orderers (a copy ordered by each, then DUPLICATE_TXID, and a
+                # Submit that stalls when one is down). Raft needs one orderer to accept it (README "Channel").
+                "Capabilities": {"V2_0": True},
                 "Policies": {
                     "Readers": _meta("ANY Readers"),
                     "Writers": _meta("ANY Writers"),

@@ -77,6 +77,9 @@ def peer_env(layout: Layout, org: Org, cfg: Path, endpoints: Endpoints = NATIVE)
         "CORE_PEER_GOSSIP_EXTERNALENDPOINT": advertised,
         # With the default 25 s the first endorsement waits that long for cross-org membership.
         "CORE_PEER_GOSSIP_RECONNECTINTERVAL": "1s",
+        # The block deliverer backs off exponentially while no orderer answers (default cap 3600 s): after a
+        # loss of Raft quorum it slept through the recovery and commits stalled for tens of seconds.
+        "CORE_PEER_DELIVERYCLIENT_RECONNECTBACKOFFTHRESHOLD": "2s",
         "CORE_PEER_LOCALMSPID": org.msp_id,
         "CORE_PEER_MSPCONFIGPATH": str(node / "msp"),
         "CORE_PEER_TLS_ENABLED": "true",

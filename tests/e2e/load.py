@@ -7,6 +7,7 @@ clients saw during a fault, how long writes paused, and that each request has ex
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 import uuid
@@ -32,6 +33,7 @@ class Request:
     payer: str
     payee: str
     minor: int
+    started_at: float = 0.0
     attempts: list[Attempt] = field(default_factory=list)
     status: int | None = None
     body: dict[str, object] | None = None
@@ -82,10 +84,26 @@ class TransferLoad:
                     self.requests.append(req)
                 self._settle(http, req)
 
+    def probe(self, payer: str) -> tuple[Request, httpx.Response, float]:
+        """One new transfer sent once: its request (for the books), the answer and how long it took."""
+        req = Request(uuid.uuid4().hex, payer, self._payee, 1, started_at=self.now())
+        with self._lock:
+            self.requests.append(req)
+        with httpx.Client(base_url=self._url, timeout=60.0) as http:
+            r = http.post("/v1/transfers", json=_body(req), headers=self._headers(req))
+        return req, r, self.now() - req.started_at
+
+    def settle(self, req: Request) -> None:
+        """Retry req until it has its final answer (after a probe)."""
+        with httpx.Client(base_url=self._url, timeout=60.0) as http:
+            self._settle(http, req)
+
+    def _headers(self, req: Request) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._key}", "Idempotency-Key": req.key}
+
     def _settle(self, http: httpx.Client, req: Request) -> None:
-        body = {"from": req.payer, "to": req.payee, "currency": "USD", "amount": req.amount, "reference": "INV-LOAD"}
-        headers = {"Authorization": f"Bearer {self._key}", "Idempotency-Key": req.key}
-        started = self.now()
+        body, headers = _body(req), self._headers(req)
+        started = req.started_at = req.started_at or self.now()
         delay = 0.2
         while self.now() - started < self._give_up_after:
             try:
@@ -102,6 +120,10 @@ class TransferLoad:
             delay = min(delay * 2, 2.0)
 
 
+def _body(req: Request) -> dict[str, str]:
+    return {"from": req.payer, "to": req.payee, "currency": "USD", "amount": req.amount, "reference": "INV-LOAD"}
+
+
 @dataclass(frozen=True)
 class Summary:
     requests: int
@@ -111,7 +133,7 @@ class Summary:
     slowest_request: float  # first attempt to final answer
 
     def line(self) -> str:
-        seen = ", ".join(f"{n}× {o}" for o, n in sorted(self.seen.items())) or "nothing but 201"
+        seen = ", ".join(f"{n} x {o}" for o, n in sorted(self.seen.items())) or "nothing but 201"
         return (
             f"{self.committed}/{self.requests} committed; clients saw {seen}; writes paused at most "
             f"{self.longest_pause:.1f} s; slowest request {self.slowest_request:.1f} s"
@@ -123,6 +145,6 @@ def summarise(requests: list[Request], fault_at: float) -> Summary:
     done = sorted(r.finished_at for r in requests if r.status == 201 and r.finished_at is not None)
     # The longest gap between commits from just before the fault to the end of the load.
     marks = [fault_at, *[t for t in done if t >= fault_at]]
-    pause = max((b - a for a, b in zip(marks, marks[1:], strict=False)), default=0.0)
-    slowest = max(((r.finished_at or 0) - r.attempts[0].at for r in requests if r.attempts), default=0.0)
+    pause = max((b - a for a, b in itertools.pairwise(marks)), default=0.0)
+    slowest = max(((r.finished_at or 0) - r.started_at for r in requests if r.attempts), default=0.0)
     return Summary(len(requests), sum(r.status == 201 for r in requests), dict(seen), pause, slowest)

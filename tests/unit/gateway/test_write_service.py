@@ -175,9 +175,7 @@ def test_conflict_retries_stop_when_the_time_budget_is_spent(ledger: FakeLedger,
     assert len(ledger.submitted) == 2  # the second attempt ends past the 1 s budget: no third
 
 
-def test_a_commit_wait_past_the_budget_keeps_the_envelope_for_the_retry(
-    ledger: FakeLedger, tmp_path: Path
-) -> None:
+def test_a_commit_wait_past_the_budget_keeps_the_envelope_for_the_retry(ledger: FakeLedger, tmp_path: Path) -> None:
     store = IdempotencyStore(tmp_path / "idem.sqlite3")
     ledger.submit_script = [lost]
     with pytest.raises(CommitUnknown):
