@@ -37,7 +37,9 @@ def main() -> int:
         fabric.Timeouts(endorse=settings.endorse_timeout, commit_status=settings.commit_timeout),
         resubmit_interval=settings.resubmit_interval,
     )
-    store = IdempotencyStore(layout.gateways / org.name / "idempotency.sqlite3")
+    store = IdempotencyStore(
+        layout.gateways / org.name / "idempotency.sqlite3", retention=settings.idempotency_retention
+    )
     components = Components(
         Directory(topology, layout, org),
         ledger,

@@ -63,7 +63,16 @@ class WriteService:
         exhausted), LedgerUnavailable, CommitUnknown (submitted, not committed within `commit_timeout`).
         """
         deadline = Deadline(self.commit_timeout)
-        key = idempotency_key or f"auto-{uuid.uuid4()}"
+        if idempotency_key is None:
+            # Not retry-safe by the caller's choice: nothing of it is kept once it has its answer.
+            key = f"auto-{uuid.uuid4()}"
+            try:
+                return self._write(caller, key, build, present, deadline)
+            finally:
+                self.store.discard(caller.ref, key)
+        return self._write(caller, idempotency_key, build, present, deadline)
+
+    def _write(self, caller: Caller, key: str, build: Build, present: Present, deadline: Deadline) -> Outcome:
         unsent = build("")
         fingerprint = hashlib.sha256(unsent.FUNCTION.encode() + b"\n" + unsent.to_json()).hexdigest()
         with self.store.exclusive(caller.ref, key):

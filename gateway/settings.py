@@ -26,3 +26,5 @@ class Settings(BaseSettings):
     endorse_timeout: int = 10
     # Seconds to wait for a commit before sending the same envelope again (a dying orderer may have lost it).
     resubmit_interval: int = 3
+    # Seconds an idempotency record is kept (24 h); past it the ledger's duplicate guard still holds.
+    idempotency_retention: int = 86_400

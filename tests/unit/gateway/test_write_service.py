@@ -182,3 +182,31 @@ def test_a_commit_wait_past_the_budget_keeps_the_envelope_for_the_retry(ledger: 
         WriteService(ledger, store, commit_timeout=1).write(CALLER, "k1", transfer(), echo)
     out = WriteService(ledger, store).write(CALLER, "k1", transfer(), echo)
     assert out.status == 201 and ledger.submitted == [b"envelope0", b"envelope0"]
+
+
+def test_a_request_without_a_key_leaves_nothing_behind(ledger: FakeLedger, tmp_path: Path) -> None:
+    store = IdempotencyStore(tmp_path / "idem.sqlite3")
+    service = WriteService(ledger, store)
+    assert service.write(CALLER, None, transfer(), echo).status == 201
+    ledger.submit_script = [lost]
+    with pytest.raises(CommitUnknown):
+        service.write(CALLER, None, transfer(), echo)
+    assert store.count() == 0
+    service.write(CALLER, "k1", transfer(), echo)
+    assert store.count() == 1
+    assert store._key_locks == {}  # no lock outlives its request
+
+
+def test_records_expire_after_the_retention_window(ledger: FakeLedger, tmp_path: Path) -> None:
+    now = [1_000_000.0]
+    store = IdempotencyStore(tmp_path / "idem.sqlite3", retention=3600, clock=lambda: now[0])
+    service = WriteService(ledger, store)
+    for i in range(5):
+        service.write(CALLER, f"old-{i}", transfer(), echo)
+    rec = store.get(CALLER.ref, "old-0")
+    assert rec is not None and rec.done and rec.envelope is None  # a finished record keeps only its answer
+    now[0] += 3599
+    assert store.sweep() == 0 and store.count() == 5
+    now[0] += 61
+    service.write(CALLER, "new", transfer(), echo)  # creating a record sweeps (at most once a minute)
+    assert store.count() == 1 and store.get(CALLER.ref, "new") is not None
