@@ -10,6 +10,7 @@ import uvicorn
 from gateway import fabric
 from gateway.api.app import create_app
 from gateway.api.deps import Components
+from gateway.api.front_door import FrontDoorLimits
 from gateway.directory import Directory
 from gateway.fabric_ledger import FabricLedger, PeerEndpoint
 from gateway.idempotency import IdempotencyStore
@@ -45,7 +46,17 @@ def main() -> int:
         ledger,
         WriteService(ledger, store, max_attempts=settings.max_attempts, commit_timeout=settings.commit_timeout),
     )
-    app = create_app(components, org=org.name)
+    limits = FrontDoorLimits(
+        body_limit=settings.body_limit,
+        body_timeout=settings.body_timeout,
+        rate_per_key=settings.rate_per_key,
+        burst_per_key=settings.burst_per_key,
+        streams_per_key=settings.streams_per_key,
+        max_in_flight_writes=settings.max_in_flight_writes,
+        max_queued_writes=settings.max_queued_writes,
+        queue_timeout=settings.queue_timeout,
+    )
+    app = create_app(components, org=org.name, limits=limits)
     try:
         # access_log off: request lines carry nothing secret, but we keep logs to what operators need.
         uvicorn.run(app, host=settings.host, port=org.gateway_port, access_log=False, log_level="info")

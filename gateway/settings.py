@@ -28,3 +28,12 @@ class Settings(BaseSettings):
     resubmit_interval: int = 3
     # Seconds an idempotency record is kept (24 h); past it the ledger's duplicate guard still holds.
     idempotency_retention: int = 86_400
+    # The front door (gateway/api/front_door.py): caps per request and per key, and write admission.
+    body_limit: int = 1 << 20
+    body_timeout: int = 10
+    rate_per_key: int = 100
+    burst_per_key: int = 200
+    streams_per_key: int = 100
+    max_in_flight_writes: int = 32
+    max_queued_writes: int = 512
+    queue_timeout: int = 10

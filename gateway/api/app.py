@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway.api import accounts, events, ledger_routes, payments, redemptions
 from gateway.api.deps import Components
+from gateway.api.front_door import FrontDoor, FrontDoorLimits
 from gateway.errors import LedgerUnavailable, ServiceError
 
 PROBLEM = "application/problem+json"
@@ -23,7 +24,8 @@ def problem(status: int, code: str, detail: str, headers: dict[str, str] | None 
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
-def create_app(components: Components, *, org: str) -> FastAPI:
+def create_app(components: Components, *, org: str, limits: FrontDoorLimits | None = None) -> FastAPI:
+    """The gateway's HTTP app; `limits` are the front door's (authentication first, caps, admission)."""
     app = FastAPI(title=f"Tokenized deposits gateway — {org}", version="1.0")
     app.state.components = components
     registry = CollectorRegistry()
@@ -69,4 +71,11 @@ def create_app(components: Components, *, org: str) -> FastAPI:
 
     for module in (accounts, payments, redemptions, ledger_routes, events):
         app.include_router(module.router)
+    # Outermost: it runs before any route, so before FastAPI reads a body.
+    app.add_middleware(
+        FrontDoor,
+        authenticate=components.directory.authenticate,
+        problem=problem,
+        limits=limits or FrontDoorLimits(),
+    )
     return app
