@@ -13,7 +13,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import schemathesis
+from fastapi import FastAPI
 from schemathesis import Case, HookContext
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
@@ -25,6 +27,15 @@ WRONG_KEY = "wrong-key"
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
 
 
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who a run sends as: a dev identity (`Org/name` and its role), ANONYMOUS or WRONG_KEY."""
+
+    name: str
+    role: str | None
+    authorization: str | None
+
+
 @dataclass
 class Result:
     """What one caller's run found. `ok` means schemathesis found nothing."""
@@ -32,6 +43,7 @@ class Result:
     caller: str
     requests: int = 0
     statuses: Counter[int] = field(default_factory=Counter)
+    phases: Counter[str] = field(default_factory=Counter)  # requests per schemathesis phase
     failures: dict[str, str] = field(default_factory=dict)  # "operation · check · title" → one reproduction
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -43,6 +55,7 @@ class Result:
     def add(self, other: Result) -> None:
         self.requests += other.requests
         self.statuses.update(other.statuses)
+        self.phases.update(other.phases)
         for k, v in other.failures.items():
             self.failures.setdefault(k, v)
         self.errors += other.errors
@@ -50,8 +63,11 @@ class Result:
 
     def line(self) -> str:
         statuses = " ".join(f"{s}:{n}" for s, n in sorted(self.statuses.items()))
+        phases = " ".join(f"{p}:{n}" for p, n in sorted(self.phases.items()))
         verdict = "ok" if self.ok else f"{len(self.failures)} failures, {len(self.errors)} errors"
-        return f"{self.caller:<22} {self.requests:>6} requests {self.seconds:6.1f} s  {verdict}  [{statuses}]"
+        return (
+            f"{self.caller:<22} {self.requests:>6} requests {self.seconds:6.1f} s  {verdict}  [{statuses}] [{phases}]"
+        )
 
     def report(self) -> str:
         lines = [self.line()]
@@ -60,12 +76,37 @@ class Result:
         return "\n".join(lines)
 
 
+def covered_by(doc: dict[str, Any], caller: Caller) -> set[str]:
+    """The operations whose coverage phase `caller` runs when the phase is split between callers.
+
+    The coverage phase is systematic (boundaries, every kind of wrong value, every undeclared method:
+    some 30 requests per operation, whatever the budget). Split, each operation gets it once, from the
+    caller that gets furthest into it: a role its security names (`ApiKey: [issuer]`), the auditor for
+    what any key may read, an anonymous caller for what needs no key.
+    """
+    out = set()
+    for path, item in doc["paths"].items():
+        for method, operation in item.items():
+            requirements = operation.get("security") or []
+            scopes = {scope for requirement in requirements for names in requirement.values() for scope in names}
+            if not requirements:
+                mine = caller.name == ANONYMOUS
+            elif scopes:
+                mine = caller.role in scopes
+            else:
+                mine = caller.role == "auditor"
+            if mine:
+                out.add(f"{method.upper()} {path}")
+    return out
+
+
 def config(
     authorization: str | None,
     *,
     max_examples: int,
     seed: int,
     phases: tuple[str, ...] = PHASES,
+    no_coverage: frozenset[str] | set[str] = frozenset(),
     request_timeout: float | None = None,
 ) -> SchemathesisConfig:
     """The run's configuration, built here rather than discovered from a schemathesis.toml in the cwd."""
@@ -84,6 +125,10 @@ def config(
         # An event stream never ends by itself: read what is there, then move on.
         "max-stream-events": 20,
     }
+    if no_coverage and "coverage" in phases:
+        project["operations"] = [
+            {"include-name": name, "phases": {"coverage": {"enabled": False}}} for name in sorted(no_coverage)
+        ]
     if authorization is not None:
         project["headers"] = {"Authorization": authorization}
     if request_timeout is not None:
@@ -91,7 +136,7 @@ def config(
     return SchemathesisConfig.from_dict(project)
 
 
-def _generate(context: HookContext, case: Case) -> bool:
+def _generate(context: HookContext, case: Case[Any]) -> bool:
     """Which generated cases to send. Drops two kinds:
 
     - a transfer from an account to itself: the one rule of a well-formed request that JSON Schema cannot
@@ -116,8 +161,10 @@ def run(caller: str, schema: BaseSchema) -> Result:
     result = Result(caller)
     started = time.monotonic()
     for event in from_schema(schema).execute():
-        if isinstance(event, events.ScenarioFinished | events.FuzzScenarioFinished):
-            _tally(result, event.recorder)
+        if isinstance(event, events.ScenarioFinished):
+            _tally(result, event.recorder, event.phase.value)
+        elif isinstance(event, events.FuzzScenarioFinished):
+            _tally(result, event.recorder, "fuzzing")
         elif isinstance(event, events.NonFatalError):
             result.errors.append(f"{event.label}: {event.value!r}")
         elif isinstance(event, events.FatalError):
@@ -126,9 +173,10 @@ def run(caller: str, schema: BaseSchema) -> Result:
     return result
 
 
-def _tally(result: Result, recorder: Any) -> None:
+def _tally(result: Result, recorder: Any, phase: str) -> None:
     for interaction in recorder.interactions.values():
         result.requests += 1
+        result.phases[phase] += 1
         if interaction.response is not None:
             result.statuses[interaction.response.status_code] += 1
     for case_id, checks in recorder.checks.items():
@@ -143,23 +191,39 @@ def _tally(result: Result, recorder: Any) -> None:
             result.failures.setdefault(key, f"{first_line}\n    {info.code_sample}\n    → {answer!r}")
 
 
+def operations(doc: dict[str, Any]) -> set[str]:
+    return {f"{method.upper()} {path}" for path, item in doc["paths"].items() for method in item}
+
+
 def fuzz_app(
-    app: Any, caller: str, authorization: str | None, *, max_examples: int, seed: int, phases: tuple[str, ...] = PHASES
+    app: FastAPI,
+    caller: Caller,
+    *,
+    max_examples: int,
+    seed: int,
+    phases: tuple[str, ...] = PHASES,
+    split_coverage: bool = False,
 ) -> Result:
     """Fuzz an ASGI app in-process (no sockets)."""
-    cfg = config(authorization, max_examples=max_examples, seed=seed, phases=phases)
-    return run(caller, schemathesis.openapi.from_asgi("/openapi.json", app, config=cfg))
+    doc = app.openapi()
+    skip = operations(doc) - covered_by(doc, caller) if split_coverage else set()
+    cfg = config(caller.authorization, max_examples=max_examples, seed=seed, phases=phases, no_coverage=skip)
+    return run(caller.name, schemathesis.openapi.from_asgi("/openapi.json", app, config=cfg))
 
 
 def fuzz_url(
     base_url: str,
-    caller: str,
-    authorization: str | None,
+    caller: Caller,
     *,
     max_examples: int,
     seed: int,
+    split_coverage: bool = False,
     request_timeout: float = 10.0,
 ) -> Result:
     """Fuzz a running gateway over HTTP."""
-    cfg = config(authorization, max_examples=max_examples, seed=seed, request_timeout=request_timeout)
-    return run(caller, schemathesis.openapi.from_url(f"{base_url}/openapi.json", config=cfg))
+    doc = httpx.get(f"{base_url}/openapi.json", timeout=request_timeout).json()
+    skip = operations(doc) - covered_by(doc, caller) if split_coverage else set()
+    cfg = config(
+        caller.authorization, max_examples=max_examples, seed=seed, no_coverage=skip, request_timeout=request_timeout
+    )
+    return run(caller.name, schemathesis.openapi.from_url(f"{base_url}/openapi.json", config=cfg))
