@@ -25,6 +25,7 @@ from schemathesis.schemas import BaseSchema
 ANONYMOUS = "anonymous"
 WRONG_KEY = "wrong-key"
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
+EVENTS = "GET /v1/events"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +109,7 @@ def config(
     phases: tuple[str, ...] = PHASES,
     no_coverage: frozenset[str] | set[str] = frozenset(),
     request_timeout: float | None = None,
+    stream_seconds: float | None = None,
 ) -> SchemathesisConfig:
     """The run's configuration, built here rather than discovered from a schemathesis.toml in the cwd."""
     project: dict[str, Any] = {
@@ -125,10 +127,15 @@ def config(
         # An event stream never ends by itself: read what is there, then move on.
         "max-stream-events": 20,
     }
-    if no_coverage and "coverage" in phases:
-        project["operations"] = [
-            {"include-name": name, "phases": {"coverage": {"enabled": False}}} for name in sorted(no_coverage)
-        ]
+    per_operation: dict[str, dict[str, Any]] = {}
+    if "coverage" in phases:
+        for name in no_coverage:
+            per_operation.setdefault(name, {})["phases"] = {"coverage": {"enabled": False}}
+    if stream_seconds is not None:
+        # A live stream with nothing new to send stays open: read it this long, then move on.
+        per_operation.setdefault(EVENTS, {})["request-timeout"] = stream_seconds
+    if per_operation:
+        project["operations"] = [{"include-name": name, **cfg} for name, cfg in sorted(per_operation.items())]
     if authorization is not None:
         project["headers"] = {"Authorization": authorization}
     if request_timeout is not None:
@@ -224,6 +231,11 @@ def fuzz_url(
     doc = httpx.get(f"{base_url}/openapi.json", timeout=request_timeout).json()
     skip = operations(doc) - covered_by(doc, caller) if split_coverage else set()
     cfg = config(
-        caller.authorization, max_examples=max_examples, seed=seed, no_coverage=skip, request_timeout=request_timeout
+        caller.authorization,
+        max_examples=max_examples,
+        seed=seed,
+        no_coverage=skip,
+        request_timeout=request_timeout,
+        stream_seconds=1,
     )
     return run(caller.name, schemathesis.openapi.from_url(f"{base_url}/openapi.json", config=cfg))
