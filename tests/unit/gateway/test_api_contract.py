@@ -110,14 +110,18 @@ def test_writes_declare_every_way_a_write_fails(doc: dict[str, Any]) -> None:
         "401": {"UNAUTHENTICATED"},
         "403": {"FORBIDDEN", "UNAUTHORIZED"},
         "404": {"UNKNOWN_ACCOUNT"},
+        "408": {"REQUEST_TIMEOUT"},
         "409": {"DUPLICATE_REQUEST", "CONFLICT_RETRIES_EXHAUSTED"},
+        "413": {"BODY_TOO_LARGE"},
         "422": {"ACCOUNT_FROZEN", "IDEMPOTENCY_KEY_REUSED", "INSUFFICIENT_FUNDS"},
+        "429": {"RATE_LIMITED"},
         "500": {"TX_INVALID"},
         "502": {"LEDGER_ERROR"},
-        "503": {"LEDGER_UNAVAILABLE"},
+        "503": {"LEDGER_UNAVAILABLE", "OVERLOADED"},
         "504": {"COMMIT_STATUS_UNKNOWN"},
     }
-    assert transfer["responses"]["503"]["headers"]["Retry-After"]["required"] is True
+    for status in ("429", "503"):
+        assert transfer["responses"][status]["headers"]["Retry-After"]["required"] is True
     assert transfer["security"] == [{"ApiKey": ["holder"]}]
 
 
@@ -139,7 +143,7 @@ def test_metrics_is_prometheus_text_and_405_names_the_allowed_methods(
     media_types = list(doc["paths"]["/metrics"]["get"]["responses"]["200"]["content"])
     assert media_types == [CONTENT_TYPE_LATEST] and CONTENT_TYPE_LATEST.startswith("text/plain;")
     with TestClient(gateways.apps["BankOrg"]) as client:
-        r = client.delete("/v1/supply")
+        r = client.delete("/v1/supply", headers={"Authorization": f"Bearer {gateways.keys['BankOrg/issuer']}"})
         assert r.status_code == 405 and r.headers["allow"] == "GET"
         assert r.headers["content-type"] == PROBLEM and r.json()["code"] == "METHOD_NOT_ALLOWED"
         r = client.post("/v1/mints", content=b"\xff not json", headers={"Authorization": "Bearer x"})
