@@ -86,6 +86,11 @@ class Directory:
     def callers(self) -> list[Caller]:
         return [c for _, c in self._callers]
 
+    @property
+    def identity_refs(self) -> list[str]:
+        """`Org/name` of every dev identity in the network: the holders an account can be opened for."""
+        return [f"{org.name}/{i.name}" for org in self.topology.orgs for i in org.identities]
+
     def holder(self, ref: str) -> tuple[str, str] | None:
         """`Org/name` → (MSP ID, certificate subject) of that identity, or None if there is no such identity."""
         org_name, _, name = ref.partition("/")

@@ -1,14 +1,28 @@
 """The service's errors. Each carries a stable machine-readable `code` and the HTTP status it maps to.
 
-    ServiceError
-    ├── Unauthenticated        401 (missing or unknown API key)
-    ├── Forbidden              403 (the gateway's own second-line role check)
-    ├── BadRequest             400 / 422 (the gateway's own input validation, idempotency-key reuse)
-    ├── ChaincodeRejected      the contract refused: its code mapped by CHAINCODE_STATUS
-    ├── LedgerUnavailable      503 + Retry-After (peers or orderers unreachable)
-    └── CommitUnknown          504 (submitted; outcome not known yet — retry with the same Idempotency-Key)
+    ServiceError                 500 INTERNAL (a bug: nothing raises the base on purpose)
+    ├── Unauthenticated          401 UNAUTHENTICATED + WWW-Authenticate (missing or unknown API key)
+    ├── RateLimited              429 RATE_LIMITED + Retry-After (the key's request rate)
+    │   └── TooManyStreams       429 TOO_MANY_STREAMS + Retry-After (the key's open event streams)
+    ├── BodyTooLarge             413 BODY_TOO_LARGE (the front door's body cap)
+    ├── BodyTimeout              408 REQUEST_TIMEOUT (the body did not arrive in time)
+    ├── Forbidden                403 FORBIDDEN (the gateway's own second-line role check)
+    ├── BadRequest               400 INVALID_ARGUMENT (the gateway's own input validation)
+    │   ├── UnknownHolder        400 UNKNOWN_HOLDER (no such identity to open an account for)
+    │   └── IdempotencyKeyReused 422 IDEMPOTENCY_KEY_REUSED (same key, different request)
+    ├── UnknownTransaction       404 UNKNOWN_TRANSACTION (no committed transaction with that id)
+    ├── ChaincodeRejected        the contract refused: its code mapped by CHAINCODE_STATUS
+    ├── RetryableConflict        409 CONFLICT_RETRIES_EXHAUSTED (MVCC conflicts outlasted the retries)
+    ├── TransactionInvalid       500 TX_INVALID (committed invalid for a reason a retry cannot fix)
+    ├── LedgerError              502 LEDGER_ERROR (the peer answered with an unexpected error)
+    ├── LedgerUnavailable        503 LEDGER_UNAVAILABLE + Retry-After (peers or orderers unreachable)
+    │   └── Overloaded           503 OVERLOADED + Retry-After (no write capacity left: shed at the front door)
+    └── CommitUnknown            504 COMMIT_STATUS_UNKNOWN (submitted; outcome not known yet — retry with
+                                 the same Idempotency-Key)
 
-Fabric client errors are translated into these in exactly one place: `gateway.fabric_ledger`.
+Fabric client errors are translated into these in exactly one place: `gateway.fabric_ledger`. The HTTP
+API answers each as problem+json with `headers()` (`gateway.api.problems.problem_for`), and declares, per
+route, which of these it can answer (`gateway.api.problems.problem_responses`).
 """
 
 from __future__ import annotations
@@ -43,10 +57,43 @@ class ServiceError(Exception):
         if status is not None:
             self.status = status
 
+    def headers(self) -> dict[str, str]:
+        """HTTP headers that come with this error's answer."""
+        return {}
+
 
 class Unauthenticated(ServiceError):
     status = 401
     code = "UNAUTHENTICATED"
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": "Bearer"}  # RFC 9110: a 401 names the scheme to use
+
+
+class RateLimited(ServiceError):
+    status = 429
+    code = "RATE_LIMITED"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
+class TooManyStreams(RateLimited):
+    code = "TOO_MANY_STREAMS"
+
+
+class BodyTooLarge(ServiceError):
+    status = 413
+    code = "BODY_TOO_LARGE"
+
+
+class BodyTimeout(ServiceError):
+    status = 408
+    code = "REQUEST_TIMEOUT"
 
 
 class Forbidden(ServiceError):
@@ -59,6 +106,20 @@ class BadRequest(ServiceError):
     code = "INVALID_ARGUMENT"
 
 
+class UnknownHolder(BadRequest):
+    code = "UNKNOWN_HOLDER"
+
+
+class IdempotencyKeyReused(BadRequest):
+    status = 422
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+
+class UnknownTransaction(ServiceError):
+    status = 404
+    code = "UNKNOWN_TRANSACTION"
+
+
 class ChaincodeRejected(ServiceError):
     """The contract answered with an error; `code` is its stable code."""
 
@@ -66,19 +127,37 @@ class ChaincodeRejected(ServiceError):
         super().__init__(message, code=code, status=CHAINCODE_STATUS.get(code, 400))
 
 
-class LedgerUnavailable(ServiceError):
-    status = 503
-    code = "LEDGER_UNAVAILABLE"
-    retry_after = 2
-
-
-class CommitUnknown(ServiceError):
-    status = 504
-    code = "COMMIT_STATUS_UNKNOWN"
-
-
 class RetryableConflict(ServiceError):
     """An MVCC / phantom-read conflict or endorser mismatch: the service retries these itself."""
 
     status = 409
     code = "CONFLICT_RETRIES_EXHAUSTED"
+
+
+class TransactionInvalid(ServiceError):
+    status = 500
+    code = "TX_INVALID"
+
+
+class LedgerError(ServiceError):
+    status = 502
+    code = "LEDGER_ERROR"
+
+
+class LedgerUnavailable(ServiceError):
+    status = 503
+    code = "LEDGER_UNAVAILABLE"
+    retry_after = 2
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
+class Overloaded(LedgerUnavailable):
+    code = "OVERLOADED"
+    retry_after = 1
+
+
+class CommitUnknown(ServiceError):
+    status = 504
+    code = "COMMIT_STATUS_UNKNOWN"

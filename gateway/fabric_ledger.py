@@ -17,7 +17,14 @@ import grpc
 from gateway import fabric
 from gateway.deadline import Deadline
 from gateway.directory import Caller
-from gateway.errors import ChaincodeRejected, CommitUnknown, LedgerUnavailable, RetryableConflict, ServiceError
+from gateway.errors import (
+    ChaincodeRejected,
+    CommitUnknown,
+    LedgerError,
+    LedgerUnavailable,
+    RetryableConflict,
+    TransactionInvalid,
+)
 from gateway.ledger import Endorsed, LedgerEvent, TxStatus
 
 # Validation codes after which a fresh endorsement may succeed: the world moved under the transaction.
@@ -46,9 +53,7 @@ def translate_errors() -> Iterator[None]:
     except fabric.CommitError as exc:
         if exc.code_name in _RETRYABLE_COMMIT_CODES:
             raise RetryableConflict(f"transaction {exc.transaction_id} invalid: {exc.code_name}") from exc
-        raise ServiceError(
-            f"transaction {exc.transaction_id} was committed invalid: {exc.code_name}", code="TX_INVALID", status=500
-        ) from exc
+        raise TransactionInvalid(f"transaction {exc.transaction_id} was committed invalid: {exc.code_name}") from exc
     except fabric.CommitStatusError as exc:
         raise CommitUnknown(f"commit status of {exc.transaction_id} unknown: {exc.message}") from exc
     except fabric.GatewayError as exc:
@@ -64,7 +69,7 @@ def translate_errors() -> Iterator[None]:
             raise LedgerUnavailable(f"ledger unavailable: {exc.message}") from exc
         if exc.code == grpc.StatusCode.FAILED_PRECONDITION:
             raise LedgerUnavailable(f"no endorsers available: {exc.message}") from exc
-        raise ServiceError(f"ledger error: {exc.message}", code="LEDGER_ERROR", status=502) from exc
+        raise LedgerError(f"ledger error: {exc.message}") from exc
 
 
 class _Events:

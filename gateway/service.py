@@ -26,7 +26,7 @@ from typing import Any
 from chaincode import protocol
 from gateway.deadline import Deadline
 from gateway.directory import Caller
-from gateway.errors import BadRequest, ChaincodeRejected, CommitUnknown, LedgerUnavailable, RetryableConflict
+from gateway.errors import ChaincodeRejected, CommitUnknown, IdempotencyKeyReused, LedgerUnavailable, RetryableConflict
 from gateway.idempotency import IdempotencyStore, Record
 from gateway.ledger import Endorsed, Ledger, TxStatus
 
@@ -59,8 +59,8 @@ class WriteService:
     def write(self, caller: Caller, idempotency_key: str | None, build: Build, present: Present) -> Outcome:
         """Run one write exactly once per (caller, Idempotency-Key).
 
-        Raises BadRequest (IDEMPOTENCY_KEY_REUSED, 422), ChaincodeRejected, RetryableConflict (retries
-        exhausted), LedgerUnavailable, CommitUnknown (submitted, not committed within `commit_timeout`).
+        Raises IdempotencyKeyReused, ChaincodeRejected, RetryableConflict (retries exhausted),
+        LedgerUnavailable, CommitUnknown (submitted, not committed within `commit_timeout`).
         """
         deadline = Deadline(self.commit_timeout)
         if idempotency_key is None:
@@ -78,9 +78,7 @@ class WriteService:
         with self.store.exclusive(caller.ref, key):
             rec = self.store.get(caller.ref, key)
             if rec is not None and rec.fingerprint != fingerprint:
-                raise BadRequest(
-                    "this Idempotency-Key was used with a different request", code="IDEMPOTENCY_KEY_REUSED", status=422
-                )
+                raise IdempotencyKeyReused("this Idempotency-Key was used with a different request")
             if rec is not None and rec.done:
                 return Outcome(rec.status or 200, json.loads(rec.body or "{}"), replayed=True)
             if rec is None:

@@ -2,47 +2,66 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Path, Response
 
 from chaincode import protocol
+from chaincode.access import Role
+from chaincode.errors import ErrorCode
 from gateway.api.deps import CallerDep, ComponentsDep, IdempotencyKey, require_role
 from gateway.api.money import balances, to_decimal
+from gateway.api.problems import INPUT, READ, WRITE, problem_responses
 from gateway.api.results import read, written
-from gateway.api.schemas import AccountCreate, FreezeRequest
-from gateway.errors import BadRequest
+from gateway.api.schemas import (
+    ACCOUNT_ID,
+    AccountCreate,
+    AccountHistoryPublic,
+    AccountOpened,
+    AccountPublic,
+    AccountStatusChanged,
+    FreezeRequest,
+)
+from gateway.errors import UnknownHolder
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
 
+AccountId = Annotated[str, Path(pattern=ACCOUNT_ID)]
+_STATUS_CHANGE = problem_responses(WRITE, (ErrorCode.UNKNOWN_ACCOUNT, ErrorCode.INVALID_STATE))
 
-@router.post("", status_code=201, dependencies=[require_role("issuer")])
+
+@router.post(
+    "",
+    status_code=201,
+    dependencies=[require_role(Role.ISSUER)],
+    responses=problem_responses(WRITE, (UnknownHolder, ErrorCode.ACCOUNT_EXISTS)),
+)
 def open_account(
     body: AccountCreate, caller: CallerDep, c: ComponentsDep, response: Response, key: IdempotencyKey = None
-) -> dict[str, Any]:
+) -> AccountOpened:
     holder = c.directory.holder(body.holder)
     if holder is None:
-        raise BadRequest(f"no identity {body.holder!r}; name one as Org/name", code="UNKNOWN_HOLDER")
+        raise UnknownHolder(f"no identity {body.holder!r}; name one as Org/name")
     msp, subject = holder
 
     def build(request_id: str) -> protocol.Args:
         return protocol.OpenAccount(body.id, msp, subject, body.kyc_ref, request_id)
 
     echo = {"account": body.id, "holder": body.holder, "holder_msp": msp, "holder_subject": subject}
-    return written(c.writes.write(caller, key, build, lambda r, s: echo), response)
+    return AccountOpened.model_validate(written(c.writes.write(caller, key, build, lambda r, s: echo), response))
 
 
-@router.get("/{account_id}")
-def get_account(account_id: str, caller: CallerDep, c: ComponentsDep) -> dict[str, Any]:
+@router.get("/{account_id}", responses=problem_responses(READ, INPUT, (ErrorCode.UNKNOWN_ACCOUNT,)))
+def get_account(account_id: AccountId, caller: CallerDep, c: ComponentsDep) -> AccountPublic:
     raw = read(c, caller, protocol.GetAccount(account_id))
-    return {**raw, "balances": balances(raw["balances"])}
+    return AccountPublic.model_validate({**raw, "balances": balances(raw["balances"])})
 
 
-@router.get("/{account_id}/history")
-def get_history(account_id: str, caller: CallerDep, c: ComponentsDep) -> dict[str, Any]:
+@router.get("/{account_id}/history", responses=problem_responses(READ, INPUT, (ErrorCode.UNKNOWN_ACCOUNT,)))
+def get_history(account_id: AccountId, caller: CallerDep, c: ComponentsDep) -> AccountHistoryPublic:
     raw = read(c, caller, protocol.GetAccountHistory(account_id))
     entries = [{**e, "amount": to_decimal(e["amount"], e["currency"])} for e in raw["entries"]]
-    return {"account": account_id, "entries": entries}
+    return AccountHistoryPublic.model_validate({"account": account_id, "entries": entries})
 
 
 def _status_change(
@@ -53,7 +72,7 @@ def _status_change(
     c: ComponentsDep,
     response: Response,
     key: str | None,
-) -> dict[str, Any]:
+) -> AccountStatusChanged:
     reason = (body or FreezeRequest()).reason
     status = "frozen" if args is protocol.Freeze else "active"
     outcome = c.writes.write(
@@ -62,28 +81,32 @@ def _status_change(
         lambda rid: args(account_id, reason, rid),
         lambda r, s: {"account": account_id, "account_status": status},
     )
-    return written(outcome, response)
+    return AccountStatusChanged.model_validate(written(outcome, response))
 
 
-@router.post("/{account_id}/freeze", status_code=201, dependencies=[require_role("compliance")])
+@router.post(
+    "/{account_id}/freeze", status_code=201, dependencies=[require_role(Role.COMPLIANCE)], responses=_STATUS_CHANGE
+)
 def freeze(
-    account_id: str,
+    account_id: AccountId,
     caller: CallerDep,
     c: ComponentsDep,
     response: Response,
     body: FreezeRequest | None = None,
     key: IdempotencyKey = None,
-) -> dict[str, Any]:
+) -> AccountStatusChanged:
     return _status_change(protocol.Freeze, account_id, body, caller, c, response, key)
 
 
-@router.post("/{account_id}/unfreeze", status_code=201, dependencies=[require_role("compliance")])
+@router.post(
+    "/{account_id}/unfreeze", status_code=201, dependencies=[require_role(Role.COMPLIANCE)], responses=_STATUS_CHANGE
+)
 def unfreeze(
-    account_id: str,
+    account_id: AccountId,
     caller: CallerDep,
     c: ComponentsDep,
     response: Response,
     body: FreezeRequest | None = None,
     key: IdempotencyKey = None,
-) -> dict[str, Any]:
+) -> AccountStatusChanged:
     return _status_change(protocol.Unfreeze, account_id, body, caller, c, response, key)

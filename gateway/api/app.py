@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -11,22 +13,28 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gateway.api import accounts, events, ledger_routes, payments, redemptions
+from gateway.api import accounts, events, identity, ledger_routes, payments, redemptions
 from gateway.api.deps import Components
 from gateway.api.front_door import FrontDoor, FrontDoorLimits
-from gateway.errors import LedgerUnavailable, ServiceError
+from gateway.api.openapi import build_openapi
+from gateway.api.problems import problem, problem_for
+from gateway.api.schemas import Health
+from gateway.errors import ServiceError
 
-PROBLEM = "application/problem+json"
+log = logging.getLogger(__name__)
 
-
-def problem(status: int, code: str, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    body = {"type": "about:blank", "title": code, "status": status, "code": code, "detail": detail}
-    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+# The frameworks' own refusals (a body that is not JSON, no route, method not allowed), with stable codes.
+_HTTP_CODES = {400: "INVALID_ARGUMENT", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 
 
 def create_app(components: Components, *, org: str, limits: FrontDoorLimits | None = None) -> FastAPI:
     """The gateway's HTTP app; `limits` are the front door's (authentication first, caps, admission)."""
-    app = FastAPI(title=f"Tokenized deposits gateway — {org}", version="1.0")
+    app = FastAPI(
+        title=f"Tokenized deposits gateway — {org}",
+        version="1.0",
+        description="Every error is `application/problem+json` (RFC 9457) with a stable `code`; each operation "
+        "lists the statuses and codes it can answer. A method a path does not support is a 405 with `Allow`.",
+    )
     app.state.components = components
     registry = CollectorRegistry()
     requests = Counter("gateway_requests", "HTTP requests", ["method", "route", "status"], registry=registry)
@@ -39,8 +47,7 @@ def create_app(components: Components, *, org: str, limits: FrontDoorLimits | No
 
     @app.exception_handler(ServiceError)
     async def service_error(_: Request, exc: ServiceError) -> JSONResponse:
-        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, LedgerUnavailable) else None
-        return problem(exc.status, exc.code, exc.message, headers)
+        return problem_for(exc)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -49,7 +56,14 @@ def create_app(components: Components, *, org: str, limits: FrontDoorLimits | No
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem(exc.status_code, "NOT_FOUND" if exc.status_code == 404 else "HTTP_ERROR", str(exc.detail))
+        # Starlette puts `Allow` on its 405s; RFC 9110 requires it there.
+        code = _HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
+        return problem(exc.status_code, code, str(exc.detail), dict(exc.headers or {}))
+
+    @app.exception_handler(Exception)
+    async def internal(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return problem(500, "INTERNAL", "internal error; the request may not have been applied")
 
     @app.middleware("http")
     async def measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -62,20 +76,32 @@ def create_app(components: Components, *, org: str, limits: FrontDoorLimits | No
         return response
 
     @app.get("/healthz", tags=["ops"])
-    def healthz() -> dict[str, str]:
-        return {"status": "ok", "org": org}
+    def healthz() -> Health:
+        return Health(status="ok", org=org)
 
-    @app.get("/metrics", tags=["ops"])
+    @app.get(
+        "/metrics",
+        tags=["ops"],
+        response_class=Response,
+        responses={200: {"description": "Prometheus text exposition", "content": {CONTENT_TYPE_LATEST: {}}}},
+    )
     def metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
-    for module in (accounts, payments, redemptions, ledger_routes, events):
+    for module in (identity, accounts, payments, redemptions, ledger_routes, events):
         app.include_router(module.router)
     # Outermost: it runs before any route, so before FastAPI reads a body.
     app.add_middleware(
         FrontDoor,
         authenticate=components.directory.authenticate,
-        problem=problem,
+        refuse=problem_for,
         limits=limits or FrontDoorLimits(),
     )
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = build_openapi(app, components.directory.identity_refs)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 
+from chaincode.access import Role
 from gateway.directory import Caller, Directory
 from gateway.errors import Forbidden, Unauthenticated
 from gateway.ledger import Ledger
@@ -25,30 +27,48 @@ def components(request: Request) -> Components:
     return c
 
 
+# Declares the scheme in OpenAPI; the check is ours, so a refusal is problem+json like every other error.
+_bearer = HTTPBearer(
+    scheme_name="ApiKey",
+    description="`Authorization: Bearer <api key>`: a key of one of this gateway's identities",
+    auto_error=False,
+)
+
+
 def current_caller(
-    request: Request, authorization: Annotated[str | None, Header(include_in_schema=False)] = None
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)]
 ) -> Caller:
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    if credentials is None or not credentials.credentials.strip():
         raise Unauthenticated("send `Authorization: Bearer <api key>`")
-    caller = components(request).directory.authenticate(token.strip())
+    caller = components(request).directory.authenticate(credentials.credentials.strip())
     if caller is None:
         raise Unauthenticated("unknown API key")
     request.state.caller = caller.ref
     return caller
 
 
-def require_role(*roles: str) -> Any:
-    """Second line of defence: refuse a role that the contract would refuse anyway, before endorsing."""
+def _role_check(scopes: SecurityScopes, caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
+    if caller.role not in scopes.scopes:
+        raise Forbidden(f"{caller.ref} ({caller.role}) may not do this; allowed: {', '.join(scopes.scopes)}")
+    return caller
 
-    def check(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
-        if caller.role not in roles:
-            raise Forbidden(f"{caller.ref} ({caller.role}) may not do this; allowed: {', '.join(roles)}")
-        return caller
 
-    return Depends(check)
+def require_role(*roles: Role) -> Any:
+    """Second line of defence: refuse a role that the contract would refuse anyway, before endorsing.
+
+    The roles are the operation's security scopes, so its OpenAPI names who may call it. Raises Forbidden.
+    """
+    return Security(_role_check, scopes=[r.value for r in roles])
 
 
 CallerDep = Annotated[Caller, Depends(current_caller)]
 ComponentsDep = Annotated[Components, Depends(components)]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="makes the write retry-safe: a repeat with the same key answers the first answer",
+    ),
+]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import threading
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -15,17 +16,53 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import StreamingResponse
 
+from chaincode.protocol import EventType
 from gateway.api.deps import CallerDep, ComponentsDep
-from gateway.errors import BadRequest, ServiceError
+from gateway.api.problems import AUTHENTICATED, problem_responses
+from gateway.api.schemas import TX_ID_PATTERN
+from gateway.errors import BadRequest, ServiceError, TooManyStreams
 from gateway.ledger import LedgerEvent
 
 router = APIRouter(tags=["events"])
 
+# Fabric block numbers are uint64; 18 digits keep them within every client's int64 and are plenty.
+MAX_BLOCK = 10**18 - 1
+# ASCII digits only: `str.isdigit` also accepts "²", which `int` then refuses.
+EVENT_ID_PATTERN = f"^[0-9]{{1,18}}:{TX_ID_PATTERN[1:-1]}$"
+
+
+_EVENT_DATA = {
+    "type": "object",
+    "required": ["block_number", "tx_id", "type", "payload"],
+    "additionalProperties": False,
+    "properties": {
+        "block_number": {"type": "integer", "minimum": 0},
+        "tx_id": {"type": "string", "pattern": TX_ID_PATTERN},
+        "type": {"enum": [t.value for t in EventType]},
+        "payload": {"type": ["object", "null"], "description": "the event's payload, as the contract wrote it"},
+    },
+}
+# One server-sent event, as OpenAPI 3.2's `itemSchema` describes a stream's items.
+_EVENT_SCHEMA = {
+    "type": "object",
+    "required": ["event", "data"],
+    "properties": {
+        "id": {"type": "string", "pattern": EVENT_ID_PATTERN},
+        "event": {"enum": [*(t.value for t in EventType), "error"]},
+        "data": {
+            "type": "string",
+            "contentMediaType": "application/json",
+            "contentSchema": {"anyOf": [_EVENT_DATA, {"type": "string", "description": "an error's code"}]},
+        },
+    },
+}
+
 
 def parse_event_id(value: str) -> tuple[int, str]:
-    block, sep, tx_id = value.partition(":")
-    if not sep or not block.isdigit() or not tx_id:
+    """`<block>:<tx_id>` as (block, tx_id). Raises BadRequest."""
+    if re.fullmatch(EVENT_ID_PATTERN, value) is None:
         raise BadRequest("Last-Event-ID must be `<block>:<tx_id>`")
+    block, _, tx_id = value.partition(":")
     return int(block), tx_id
 
 
@@ -42,12 +79,27 @@ def _frame(e: LedgerEvent) -> str:
     return f"id: {e.block_number}:{e.tx_id}\nevent: {e.name}\ndata: {data}\n\n"
 
 
-@router.get("/v1/events", response_class=StreamingResponse)
+@router.get(
+    "/v1/events",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "one event per committed chaincode event; a failure after the stream started is an "
+            "`event: error` whose data is the error's code as a JSON string",
+            "content": {"text/event-stream": {"itemSchema": _EVENT_SCHEMA}},
+        },
+        **problem_responses(AUTHENTICATED, (BadRequest, TooManyStreams)),
+    },
+)
 async def events(
     caller: CallerDep,
     c: ComponentsDep,
-    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
-    from_block: Annotated[int | None, Query(ge=0, description="start here (default: the next block)")] = None,
+    last_event_id: Annotated[
+        str | None, Header(alias="Last-Event-ID", pattern=EVENT_ID_PATTERN, description="resume right after this event")
+    ] = None,
+    from_block: Annotated[
+        int | None, Query(ge=0, le=MAX_BLOCK, description="start here (default: the next block)")
+    ] = None,
 ) -> StreamingResponse:
     start, after = parse_event_id(last_event_id) if last_event_id else (from_block, None)
     stream = c.ledger.events(caller, start, after)

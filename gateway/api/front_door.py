@@ -24,13 +24,23 @@ from typing import Any
 from fastapi.responses import JSONResponse
 
 from gateway.directory import Caller
+from gateway.errors import (
+    BodyTimeout,
+    BodyTooLarge,
+    Overloaded,
+    RateLimited,
+    ServiceError,
+    TooManyStreams,
+    Unauthenticated,
+)
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-Problem = Callable[[int, str, str, dict[str, str] | None], JSONResponse]
+# Answers an error as problem+json with its headers (`gateway.api.problems.problem_for`).
+Refuse = Callable[[ServiceError], JSONResponse]
 
 _NS = 1_000_000_000
 
@@ -77,12 +87,12 @@ class FrontDoor:
         app: ASGIApp,
         *,
         authenticate: Callable[[str], Caller | None],
-        problem: Problem,
+        refuse: Refuse,
         limits: FrontDoorLimits,
     ) -> None:
         self._app = app
         self._authenticate = authenticate
-        self._problem = problem
+        self._refuse = refuse
         self._limits = limits
         self._buckets: dict[str, TokenBucket] = {}  # one per known caller: only authenticated keys get one
         self._streams: dict[str, int] = {}
@@ -114,31 +124,27 @@ class FrontDoor:
         scheme, _, token = headers.get("authorization", "").partition(" ")
         caller = self._authenticate(token.strip()) if scheme.lower() == "bearer" and token else None
         if caller is None:
-            return self._problem(
-                401, "UNAUTHENTICATED", "send `Authorization: Bearer <api key>` with a known key", None
-            )
+            return self._refuse(Unauthenticated("send `Authorization: Bearer <api key>` with a known key"))
         scope.setdefault("state", {})["front_door_caller"] = caller.ref
         wait = self._buckets.setdefault(
             caller.ref, TokenBucket(self._limits.rate_per_key, self._limits.burst_per_key)
         ).take()
         if wait:
-            return self._problem(
-                429, "RATE_LIMITED", f"more than {self._limits.rate_per_key} requests/s", {"Retry-After": str(wait)}
-            )
+            return self._refuse(RateLimited(f"more than {self._limits.rate_per_key} requests/s", retry_after=wait))
         length = headers.get("content-length", "")
         if length.isdigit() and int(length) > self._limits.body_limit:
             return self._too_large()
         return None
 
     def _too_large(self) -> JSONResponse:
-        return self._problem(413, "BODY_TOO_LARGE", f"bodies are limited to {self._limits.body_limit} bytes", None)
+        return self._refuse(BodyTooLarge(f"bodies are limited to {self._limits.body_limit} bytes"))
 
     async def _stream(self, caller: str, scope: Scope, receive: Receive, send: Send) -> None:
         if self._streams.get(caller, 0) >= self._limits.streams_per_key:
             limit = self._limits.streams_per_key
-            await self._problem(
-                429, "TOO_MANY_STREAMS", f"at most {limit} event streams per key", {"Retry-After": "5"}
-            )(scope, receive, send)
+            await self._refuse(TooManyStreams(f"at most {limit} event streams per key", retry_after=5))(
+                scope, receive, send
+            )
             return
         self._streams[caller] = self._streams.get(caller, 0) + 1
         try:
@@ -158,7 +164,7 @@ class FrontDoor:
             return
         except TimeoutError:
             detail = f"the body did not arrive within {self._limits.body_timeout} s"
-            await self._problem(408, "REQUEST_TIMEOUT", detail, None)(scope, receive, send)
+            await self._refuse(BodyTimeout(detail))(scope, receive, send)
             return
         if self._queued >= self._limits.max_queued_writes:
             await self._overloaded(scope, receive, send)
@@ -179,7 +185,7 @@ class FrontDoor:
     async def _overloaded(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.shed += 1
         detail = "the gateway is at capacity; retry with the same Idempotency-Key"
-        await self._problem(503, "OVERLOADED", detail, {"Retry-After": "1"})(scope, receive, send)
+        await self._refuse(Overloaded(detail))(scope, receive, send)
 
     async def _read_body(self, receive: Receive) -> bytes:
         chunks: list[bytes] = []

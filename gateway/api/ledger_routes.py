@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 
 from chaincode import protocol
 from gateway.api.deps import CallerDep, ComponentsDep
 from gateway.api.money import to_decimal
+from gateway.api.problems import AUTHENTICATED, INPUT, READ, problem_responses
 from gateway.api.results import read
-from gateway.errors import CommitUnknown, ServiceError
+from gateway.api.schemas import TX_ID_PATTERN, CurrencyCode, CurrencySupplyPublic, TransactionPublic, TxOutcome
+from gateway.errors import CommitUnknown, UnknownTransaction
 
 router = APIRouter(tags=["ledger"])
 
@@ -19,29 +21,29 @@ STATUS_WAIT_SECONDS = 2
 _SUPPLY_FIELDS = ("minted", "redeemed", "outstanding", "balances_total", "pending_redemptions")
 
 
-@router.get("/v1/supply")
-def supply(caller: CallerDep, c: ComponentsDep) -> dict[str, Any]:
+@router.get("/v1/supply", responses=problem_responses(READ))
+def supply(caller: CallerDep, c: ComponentsDep) -> dict[CurrencyCode, CurrencySupplyPublic]:
+    """Per currency (every one the ledger issues): the counters, and the same figures summed from holdings."""
     raw = read(c, caller, protocol.GetSupply())
-    out: dict[str, Any] = {}
+    out: dict[str, CurrencySupplyPublic] = {}
     for cur, figures in sorted(raw.items()):
-        out[cur] = {f: to_decimal(int(figures[f]), cur) for f in _SUPPLY_FIELDS}
-        out[cur]["invariant_holds"] = int(figures["outstanding"]) == int(figures["balances_total"]) + int(
-            figures["pending_redemptions"]
-        )
+        amounts = {f: to_decimal(int(figures[f]), cur) for f in _SUPPLY_FIELDS}
+        holds = int(figures["outstanding"]) == int(figures["balances_total"]) + int(figures["pending_redemptions"])
+        out[cur] = CurrencySupplyPublic(**amounts, invariant_holds=holds)
     return out
 
 
-@router.get("/v1/transactions/{tx_id}")
-def transaction(tx_id: str, caller: CallerDep, c: ComponentsDep) -> dict[str, Any]:
-    if len(tx_id) != 64 or any(ch not in "0123456789abcdef" for ch in tx_id):
-        raise ServiceError("a transaction id is 64 lowercase hex digits", code="INVALID_ARGUMENT", status=400)
+@router.get("/v1/transactions/{tx_id}", responses=problem_responses(AUTHENTICATED, INPUT, (UnknownTransaction,)))
+def transaction(
+    tx_id: Annotated[str, Path(pattern=TX_ID_PATTERN)], caller: CallerDep, c: ComponentsDep
+) -> TransactionPublic:
     try:
         s = c.ledger.status(caller, tx_id, wait=STATUS_WAIT_SECONDS)
     except CommitUnknown as exc:
-        raise ServiceError(f"no committed transaction {tx_id}", code="UNKNOWN_TRANSACTION", status=404) from exc
-    return {
-        "tx_id": tx_id,
-        "status": "committed" if s.valid else "invalid",
-        "validation_code": s.validation_code,
-        "block_number": s.block_number,
-    }
+        raise UnknownTransaction(f"no committed transaction {tx_id}") from exc
+    return TransactionPublic(
+        tx_id=tx_id,
+        status=TxOutcome.COMMITTED if s.valid else TxOutcome.INVALID,
+        validation_code=s.validation_code,
+        block_number=s.block_number,
+    )

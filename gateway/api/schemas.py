@@ -1,15 +1,93 @@
-"""Request and response bodies of the HTTP API. Amounts are decimal strings; never floats."""
+"""Request and response bodies of the HTTP API. Amounts are decimal strings; never floats.
+
+Every constraint here is the contract's own (its patterns, currencies, limits and enums), so a request the
+schema allows is one the ledger can accept, and one it forbids is refused with a 4xx. Currency and amount
+are checked by the chaincode's domain rules at the edge (`gateway.api.money`), which answer with their own
+stable codes (UNKNOWN_CURRENCY, INVALID_AMOUNT); the schema only states those rules.
+"""
 
 from __future__ import annotations
 
+from enum import StrEnum
+from typing import Annotated, Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
-from chaincode.domain import ACCOUNT_ID_PATTERN
-from chaincode.protocol import MAX_REASON, REFERENCE_PATTERN
+from chaincode import domain
+from chaincode.access import Role
+from chaincode.domain import ACCOUNT_ID_PATTERN, AccountStatus, RedemptionStatus
+from chaincode.protocol import MAX_REASON, REFERENCE_PATTERN, EventType
 
 # The contract's own patterns: the API refuses early exactly what the ledger would refuse.
-_ID = f"^{ACCOUNT_ID_PATTERN.pattern}$"
+ACCOUNT_ID = f"^{ACCOUNT_ID_PATTERN.pattern}$"
 _REF = f"^{REFERENCE_PATTERN.pattern}$"
+# Fabric transaction ids (and so redemption ids, which are the redeeming transaction's id).
+TX_ID_PATTERN = "^[0-9a-f]{64}$"
+# Free text as the contract accepts it (`protocol._Fields.text`): no C0/C1 controls, no U+10FFFF.
+_TEXT = "^[^\x00-\x1f\x7f-\x9f\U0010ffff]*$"
+# An identity reference `Org/name`; the gateway's OpenAPI lists the network's identities as its enum.
+HOLDER_PATTERN = "^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9][A-Za-z0-9._-]*$"
+
+
+def currency_codes() -> list[str]:
+    """The currencies the ledger issues: the one list is the chaincode's (`domain.CURRENCIES`)."""
+    return sorted(domain.CURRENCIES)
+
+
+def _repeat(atom: str, low: int, high: int) -> str:
+    """`atom` repeated low..high times, written as plainly as a regex allows."""
+    if high == 0:
+        return ""
+    if (low, high) == (1, 1):
+        return atom
+    if (low, high) == (0, 1):
+        return f"{atom}?"
+    return f"{atom}{{{low},{high}}}" if low != high else f"{atom}{{{low}}}"
+
+
+def amount_pattern(minor_digits: set[int], max_minor: int = domain.MAX_AMOUNT) -> str:
+    """A regex for the decimal strings `domain.Amount.parse` accepts: plain digits, no sign, at most the
+    currency's minor digits, more than zero and at most `max_minor` minor units.
+
+    With currencies of different minor digits it is the union (the schema cannot tie an amount to its
+    currency); the domain still refuses, with INVALID_AMOUNT, what the currency does not allow.
+    """
+    alternatives = []
+    for d in sorted(minor_digits):
+        whole_max, rest = divmod(max_minor, 10**d)
+        assert rest == 0 and str(whole_max).strip("0") == "1", "the pattern assumes a power-of-ten limit"
+        below = len(str(whole_max)) - 1  # a whole part of at most this many digits is below the limit
+        whole = f"[1-9]{_repeat('[0-9]', 0, below - 1)}"
+        if d == 0:
+            alternatives += [whole, str(whole_max)]
+            continue
+        # 0.x: at least one non-zero digit among at most d
+        fractions = "|".join(f"{_repeat('0', z, z)}[1-9]{_repeat('[0-9]', 0, d - 1 - z)}" for z in range(d))
+        alternatives += [
+            f"{whole}(\\.{_repeat('[0-9]', 1, d)})?",
+            f"0\\.({fractions})",
+            f"{whole_max}(\\.{_repeat('0', 1, d)})?",
+        ]
+    return "^(" + "|".join(alternatives) + ")$"
+
+
+def _digits() -> set[int]:
+    return {c.minor_digits for c in domain.CURRENCIES.values()}
+
+
+# Checked by the domain (UNKNOWN_CURRENCY / INVALID_AMOUNT), described here.
+CurrencyCode = Annotated[str, Field(json_schema_extra={"enum": currency_codes()}, examples=["USD"])]
+AmountIn = Annotated[
+    str,
+    Field(
+        json_schema_extra={"pattern": amount_pattern(_digits())},
+        description="decimal string with at most the currency's minor digits, > 0",
+    ),
+]
+# Balances, history entries (signed) and supply figures, formatted by the domain.
+AmountOut = Annotated[str, Field(pattern="^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$", examples=["125000.50"])]
+TxId = Annotated[str, Field(pattern=TX_ID_PATTERN)]
+Reason = Annotated[str, Field(min_length=1, max_length=MAX_REASON, pattern=_TEXT)]
 
 
 class _Body(BaseModel):
@@ -17,32 +95,38 @@ class _Body(BaseModel):
 
 
 class AccountCreate(_Body):
-    id: str = Field(pattern=_ID, examples=["acme-us"])
-    holder: str = Field(description="an identity, `Org/name`", examples=["PlatformOrg/buyer-us"])
+    id: str = Field(pattern=ACCOUNT_ID, examples=["acme-us"])
+    holder: str = Field(
+        pattern=HOLDER_PATTERN,
+        description="one of the network's identities, `Org/name`",
+        examples=["PlatformOrg/buyer-us"],
+    )
     kyc_ref: str = Field(pattern=_REF, examples=["KYC-2026-0001"])
 
 
 class MintCreate(_Body):
-    account: str = Field(pattern=_ID)
-    currency: str = Field(examples=["USD"])
-    amount: str = Field(examples=["1000000.00"], description="decimal string, the currency's minor digits")
+    account: str = Field(pattern=ACCOUNT_ID)
+    currency: CurrencyCode
+    amount: AmountIn = Field(examples=["1000000.00"])
     reserve_ref: str = Field(pattern=_REF, examples=["FED-WIRE-2026-11-24-0001"])
 
 
 class TransferCreate(_Body):
+    """`from` and `to` must be different accounts (400 INVALID_ARGUMENT otherwise)."""
+
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    from_: str = Field(alias="from", pattern=_ID)
-    to: str = Field(pattern=_ID)
-    currency: str
-    amount: str = Field(examples=["125000.50"])
+    from_: str = Field(alias="from", pattern=ACCOUNT_ID, examples=["acme-us"])
+    to: str = Field(pattern=ACCOUNT_ID, examples=["shenzhen-parts"])
+    currency: CurrencyCode
+    amount: AmountIn = Field(examples=["125000.50"])
     reference: str = Field(pattern=_REF, examples=["INV-2026-001"])
 
 
 class RedemptionCreate(_Body):
-    account: str = Field(pattern=_ID)
-    currency: str
-    amount: str = Field(examples=["25000.00"])
+    account: str = Field(pattern=ACCOUNT_ID)
+    currency: CurrencyCode
+    amount: AmountIn = Field(examples=["25000.00"])
 
 
 class RedemptionSettle(_Body):
@@ -50,8 +134,144 @@ class RedemptionSettle(_Body):
 
 
 class RedemptionReject(_Body):
-    reason: str = Field(min_length=1, max_length=MAX_REASON)
+    reason: Reason
 
 
 class FreezeRequest(_Body):
-    reason: str = Field(default="compliance hold", min_length=1, max_length=MAX_REASON)
+    reason: Reason = "compliance hold"
+
+
+# --- responses ------------------------------------------------------------------------------------------
+
+
+class _Public(BaseModel):
+    # A response with a field the schema does not name fails validation (a 500): the contract says everything.
+    model_config = ConfigDict(extra="forbid")
+
+
+class TxOutcome(StrEnum):
+    COMMITTED = "committed"
+    INVALID = "invalid"
+
+
+class Receipt(_Public):
+    """Every committed write answers with its transaction."""
+
+    tx_id: TxId
+    block_number: int = Field(ge=0)
+    status: Literal[TxOutcome.COMMITTED]
+
+
+class AccountOpened(Receipt):
+    account: str = Field(pattern=ACCOUNT_ID)
+    holder: str = Field(pattern=HOLDER_PATTERN)
+    holder_msp: str
+    holder_subject: str
+
+
+class Minted(Receipt):
+    account: str = Field(pattern=ACCOUNT_ID)
+    currency: CurrencyCode
+    amount: AmountOut
+    reserve_ref: str
+
+
+class Transferred(Receipt):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: str = Field(alias="from", pattern=ACCOUNT_ID)
+    to: str = Field(pattern=ACCOUNT_ID)
+    currency: CurrencyCode
+    amount: AmountOut
+    reference: str
+
+
+class AccountStatusChanged(Receipt):
+    account: str = Field(pattern=ACCOUNT_ID)
+    account_status: AccountStatus
+
+
+class RedemptionRequested(Receipt):
+    account: str = Field(pattern=ACCOUNT_ID)
+    currency: CurrencyCode
+    amount: AmountOut
+    redemption_id: TxId
+    redemption_status: Literal[RedemptionStatus.PENDING]
+
+
+class RedemptionSettled(Receipt):
+    redemption_id: str
+    redemption_status: Literal[RedemptionStatus.SETTLED]
+    payout_ref: str
+
+
+class RedemptionRejected(Receipt):
+    redemption_id: str
+    redemption_status: Literal[RedemptionStatus.REJECTED]
+    reason: str
+
+
+class AccountPublic(_Public):
+    id: str = Field(pattern=ACCOUNT_ID)
+    holder_msp: str
+    holder_subject: str
+    kyc_ref: str
+    status: AccountStatus
+    balances: dict[CurrencyCode, AmountOut] = Field(description="every currency, zero included")
+
+
+class HistoryEntryPublic(_Public):
+    tx_id: TxId
+    type: EventType
+    currency: CurrencyCode
+    amount: AmountOut = Field(description="signed: + credit, - debit")
+    counterparty: str | None = Field(description="the other account of a transfer")
+    reference: str | None = Field(description="transfer reference, reserve_ref or redemption id")
+    timestamp: str = Field(description="the proposal's timestamp, RFC 3339 UTC")
+
+
+class AccountHistoryPublic(_Public):
+    account: str
+    entries: list[HistoryEntryPublic]
+
+
+class RedemptionPublic(_Public):
+    id: str
+    account_id: str
+    currency: CurrencyCode
+    amount: AmountOut
+    status: RedemptionStatus
+    requested_tx_id: TxId
+    closed_tx_id: TxId | None
+    payout_ref: str | None
+    reason: str | None
+
+
+class CurrencySupplyPublic(_Public):
+    minted: AmountOut
+    redeemed: AmountOut = Field(description="settled redemptions")
+    outstanding: AmountOut = Field(description="minted - redeemed")
+    balances_total: AmountOut = Field(description="summed from balances, independently of the counters")
+    pending_redemptions: AmountOut
+    invariant_holds: bool = Field(description="outstanding == balances_total + pending_redemptions")
+
+
+class TransactionPublic(_Public):
+    tx_id: TxId
+    status: TxOutcome
+    validation_code: str = Field(examples=["VALID", "MVCC_READ_CONFLICT"])
+    block_number: int | None
+
+
+class CallerPublic(_Public):
+    """The identity an API key acts as."""
+
+    org: str
+    name: str
+    role: Role
+    msp_id: str
+
+
+class Health(_Public):
+    status: Literal["ok"]
+    org: str

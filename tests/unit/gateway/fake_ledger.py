@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from chaincode.contract import Err, invoke
@@ -16,7 +17,20 @@ from chaincode.memory_stub import CommitConflict, MemoryStub, WorldState
 from chaincode.stub import Creator, TxTimestamp
 from gateway.directory import Caller
 from gateway.errors import ChaincodeRejected, CommitUnknown, RetryableConflict
-from gateway.ledger import Endorsed, LedgerEvent, TxStatus
+from gateway.ledger import Endorsed, EventStream, LedgerEvent, TxStatus
+
+
+@dataclass
+class _Events:
+    """The events committed so far; the stream ends there (a live one would wait for more)."""
+
+    events: list[LedgerEvent]
+
+    def __iter__(self) -> Iterator[LedgerEvent]:
+        return iter(self.events)
+
+    def close(self) -> None:
+        pass
 
 
 @dataclass
@@ -67,8 +81,8 @@ class FakeLedger:
     def evaluate(self, caller: Caller, function: str, args: list[bytes]) -> bytes:
         return self._run(caller, function, args)[1]
 
-    def events(self, caller: Caller, start_block: int | None, after_tx_id: str | None) -> list[LedgerEvent]:
-        return [LedgerEvent(0, e.tx_id, e.name, e.payload) for e in self.world.events]
+    def events(self, caller: Caller, start_block: int | None, after_tx_id: str | None) -> EventStream:
+        return _Events([LedgerEvent(0, e.tx_id, e.name, e.payload) for e in self.world.events])
 
     def close(self) -> None:
         pass

@@ -8,38 +8,23 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from gateway.api.app import create_app
-from gateway.api.deps import Components
-from gateway.directory import Directory, ensure_api_keys
-from gateway.idempotency import IdempotencyStore
-from gateway.service import WriteService
-from network import pki
 from network.layout import Layout
-from network.topology import load_topology
-from tests.unit.gateway.fake_ledger import FakeLedger
+from tests.unit.gateway.fake_gateways import FakeGateways, dev_layout
 
 
 @pytest.fixture(scope="module")
 def layout(tmp_path_factory: pytest.TempPathFactory) -> Layout:
-    layout = Layout(tmp_path_factory.mktemp("data"))
-    pki.generate(layout.crypto, load_topology())
-    return layout
+    return dev_layout(tmp_path_factory.mktemp("data"))
 
 
 class Clients:
-    """One TestClient per org gateway, all over one fake ledger; `key(ref)` is that identity's API key."""
+    """A TestClient per org gateway (`FakeGateways`); `call(ref, …)` sends as that identity."""
 
     def __init__(self, layout: Layout, tmp: Path) -> None:
-        topo = load_topology()
-        self.ledger = FakeLedger()
-        self.keys: dict[str, str] = {}
-        self.clients: dict[str, TestClient] = {}
-        for org in topo.orgs:
-            for name, key in ensure_api_keys(layout, org).items():
-                self.keys[f"{org.name}/{name}"] = key
-            writes = WriteService(self.ledger, IdempotencyStore(tmp / f"{org.name}.sqlite3"))
-            app = create_app(Components(Directory(topo, layout, org), self.ledger, writes), org=org.name)
-            self.clients[org.name] = TestClient(app)
+        self.gateways = FakeGateways(layout, tmp)
+        self.ledger = self.gateways.ledger
+        self.keys = self.gateways.keys
+        self.clients = {org: TestClient(app) for org, app in self.gateways.apps.items()}
 
     def call(self, ref: str, method: str, path: str, body: object = None, key: str | None = None) -> object:
         headers = {"Authorization": f"Bearer {self.keys[ref]}"}
@@ -54,6 +39,7 @@ def api(layout: Layout, tmp_path: Path) -> Iterator[Clients]:
     yield clients
     for c in clients.clients.values():
         c.close()
+    clients.gateways.close()
 
 
 def _ok(r: object) -> dict[str, object]:
