@@ -16,19 +16,21 @@ from pathlib import Path
 from cryptography import x509
 
 from network.layout import Layout
-from network.pki import OrgCrypto
+from network.pki import OrgCrypto, TlsPair
 from network.topology import Org, Topology
 
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """An authenticated API user, bound to one Fabric identity of the gateway's org."""
+    """An authenticated API user, bound to one Fabric identity of the gateway's org: its MSP folder (what
+    signs) and its TLS client pair (what the gateway presents to the peer on this user's connection)."""
 
     org: str
     name: str
     role: str
     msp_id: str
     msp_dir: Path
+    tls: TlsPair
 
     @property
     def ref(self) -> str:
@@ -69,7 +71,10 @@ class Directory:
         keys = ensure_api_keys(layout, org)
         crypto = OrgCrypto(layout.crypto, org)
         self._callers = [
-            (_digest(keys[i.name]), Caller(org.name, i.name, i.role, org.msp_id, crypto.user_msp(i.name)))
+            (
+                _digest(keys[i.name]),
+                Caller(org.name, i.name, i.role, org.msp_id, crypto.user_msp(i.name), crypto.user_tls(i.name)),
+            )
             for i in org.identities
         ]
 

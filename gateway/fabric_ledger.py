@@ -102,7 +102,13 @@ class FabricLedger:
             if gw is None:
                 identity, signer = fabric.load_msp(Path(caller.msp_dir), caller.msp_id)
                 gw = fabric.connect(
-                    self._peer.address, self._peer.tls_ca_pem, identity, signer, timeouts=self._timeouts
+                    self._peer.address,
+                    self._peer.tls_ca_pem,
+                    identity,
+                    signer,
+                    timeouts=self._timeouts,
+                    tls_client_cert_pem=caller.tls.cert.read_bytes(),
+                    tls_client_key_pem=caller.tls.key.read_bytes(),
                 )
                 self._gateways[caller.ref] = gw
         return gw.get_network(self._peer.channel)

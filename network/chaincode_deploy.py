@@ -3,6 +3,11 @@
 Each org gets its own ccaas package, whose connection.json points its peer at that org's own chaincode
 server; package IDs differ per org, the definition (name, version, sequence, policy) is the same.
 Packages are built byte-for-byte reproducibly, so a package ID never changes between runs.
+
+The peer reaches its chaincode server over mutual TLS: the server presents a pair from the org's TLS CA
+and accepts only clients of that CA. A package's connection.json says so (`tls_required`,
+`client_auth_required`) and holds nothing secret; the peer's side (the CA it trusts, its client pair) is
+added by our builder's `release` from the peer's environment (network.nodes.ccaas_tls_env).
 """
 
 from __future__ import annotations
@@ -71,7 +76,7 @@ class ChaincodeDeployer:
     def package_bytes(self, org: Org) -> bytes:
         """org's ccaas package: connection.json points org's peer at org's own chaincode server."""
         server = self.endpoints.address(chaincode_server_name(org), org.chaincode_server_port)
-        connection = {"address": server, "dial_timeout": "10s", "tls_required": False}
+        connection = {"address": server, "dial_timeout": "10s", "tls_required": True, "client_auth_required": True}
         code = _tar_gz({"connection.json": _json(connection)})
         return _tar_gz({"metadata.json": _json({"type": "ccaas", "label": self.label}), "code.tar.gz": code})
 
@@ -88,12 +93,18 @@ class ChaincodeDeployer:
 
     def server_service(self, org: Org) -> Service:
         package_id = self.package_id(org)
+        crypto = OrgCrypto(self.layout.crypto, org)
+        tls = crypto.chaincode_server_tls
         return Service(
             name=chaincode_server_name(org),
             argv=[sys.executable, "-m", "chaincode.server"],
             env={
                 "CHAINCODE_ID": package_id,
                 "CHAINCODE_SERVER_ADDRESS": self.endpoints.listen(org.chaincode_server_port),
+                "CHAINCODE_TLS_CERT_FILE": str(tls.cert),
+                "CHAINCODE_TLS_KEY_FILE": str(tls.key),
+                # Only the org's own peer dials it; its TLS pair is from the org's TLS CA.
+                "CHAINCODE_TLS_CLIENT_CA_FILE": str(crypto.tls_ca_cert),
                 "PYTHONPATH": str(PROJECT_ROOT),
                 "PYTHONUNBUFFERED": "1",
             },
@@ -152,11 +163,13 @@ class ChaincodeDeployer:
             str(sequence),
             "--signature-policy",
             self.cc.endorsement_policy,
-            *self.tools.orderer_tls_args(),
         ]
         for org in self.topology.orgs:
             self.tools.peer_retrying(
-                org, "lifecycle", "chaincode", "approveformyorg", "--package-id", package_ids[org.name], *common
+                org,
+                *("lifecycle", "chaincode", "approveformyorg", "--package-id", package_ids[org.name]),
+                *common,
+                *self.tools.orderer_tls_args(org),
             )
         peers: list[str] = []
         for org in self.topology.orgs:
@@ -166,5 +179,8 @@ class ChaincodeDeployer:
                 "--tlsRootCertFiles",
                 str(OrgCrypto(self.layout.crypto, org).tls_ca_cert),
             ]
-        self.tools.peer_retrying(self.topology.orgs[0], "lifecycle", "chaincode", "commit", *common, *peers)
+        committer = self.topology.orgs[0]
+        self.tools.peer_retrying(
+            committer, "lifecycle", "chaincode", "commit", *common, *self.tools.orderer_tls_args(committer), *peers
+        )
         return Definition(version=version, sequence=sequence)

@@ -45,7 +45,7 @@ def render(topology: Topology, crypto_root: Path, endpoints: Endpoints = NATIVE)
     orgs = [_org_section(crypto_root, o, endpoints) for o in topology.orgs]
     consenters = []
     for org in topology.orgs:
-        tls = OrgCrypto(crypto_root, org).node_dir(org.orderer.id) / "tls" / "server.crt"
+        tls = OrgCrypto(crypto_root, org).node_tls(org.orderer.id).cert
         consenters.append(
             {
                 "Host": endpoints.host(org.orderer.id),

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from network.layout import Layout
-from network.nodes import admin_cli_env
+from network.nodes import admin_cli_env, orderer_cli_args
 from network.pki import OrgCrypto
 from network.topology import Org, Topology
 
@@ -54,10 +54,10 @@ class FabricTools:
                     raise
                 time.sleep(delay)
 
-    def orderer_tls_args(self, org: Org | None = None) -> list[str]:
-        """`-o ADDRESS --tls --cafile CA` for org's orderer (default: the first org's)."""
-        org = org or self.topology.orgs[0]
-        return ["-o", org.orderer.address, "--tls", "--cafile", str(OrgCrypto(self.layout.crypto, org).tls_ca_cert)]
+    def orderer_tls_args(self, client: Org, orderer: Org | None = None) -> list[str]:
+        """`-o ADDRESS` and the mutual TLS flags for `peer` acting as client's admin against orderer's
+        orderer (default: the first org's)."""
+        return orderer_cli_args(self.layout, client, orderer or self.topology.orgs[0])
 
     def osnadmin(self, org: Org, *args: str) -> tuple[int, Any]:
         """Run `osnadmin channel ARGS` against org's orderer; returns (HTTP status, JSON body or None)."""
@@ -73,9 +73,9 @@ class FabricTools:
                 "--ca-file",
                 str(crypto.tls_ca_cert),
                 "--client-cert",
-                str(tls / "server.crt"),
+                str(tls.cert),
                 "--client-key",
-                str(tls / "server.key"),
+                str(tls.key),
             ],
             {},
         )

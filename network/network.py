@@ -116,7 +116,7 @@ class Network:
         return Service(
             p.id,
             [str(self.bindir / "peer"), "node", "start"],
-            peer_env(self.layout, org, self.cfg, self.endpoints),
+            peer_env(self.layout, self.topology, org, self.cfg, self.endpoints),
             ports=(p.port, p.chaincode_port, p.ops_port),
         )
 
@@ -394,7 +394,7 @@ class Network:
                         str(target),
                         "-c",
                         self.topology.channel,
-                        *self._orderer_args(),
+                        *self._orderer_args(org),
                         timeout=15,
                     )
                 except FabricCommandError:
@@ -403,10 +403,11 @@ class Network:
                 return {"members": cfg.members, "consenters": cfg.consenters, "orderer_orgs": cfg.orderer_orgs}
         return None
 
-    def _orderer_args(self) -> list[str]:
-        """Orderer flags for the `peer` CLI, naming an orderer that is running (any may be stopped)."""
+    def _orderer_args(self, client: Org) -> list[str]:
+        """Orderer flags for the `peer` CLI as client's admin, naming an orderer that is running (any may be
+        stopped)."""
         running = [o for o in self.topology.orgs if self.runtime.running(o.orderer.id)]
-        return self.tools.orderer_tls_args(running[0] if running else None)
+        return self.tools.orderer_tls_args(client, running[0] if running else None)
 
     def status(self) -> dict[str, Any]:
         nodes: list[dict[str, Any]] = []

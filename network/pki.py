@@ -1,9 +1,16 @@
-"""The dev PKI: per org a signing CA and a TLS CA, and an MSP folder for every node and identity.
+"""The dev PKI: per org a signing CA and a TLS CA, an MSP folder for every node and identity, a TLS pair
+for everything that speaks gRPC.
 
 Fabric CA would issue the same shapes; we issue them ourselves because cryptogen cannot put a role in a
 user's certificate. NodeOUs are on (client / peer / orderer / admin OUs), and every dev user carries
 its role in the Fabric-CA attribute extension (OID 1.2.3.4.5.6.7.8.1, JSON `{"attrs":{"role":...}}`),
-which the chaincode reads. Generation is idempotent: existing material is kept.
+which the chaincode reads.
+
+TLS folders have cryptogen's shape: `ca.crt` (the org's TLS CA) beside `server.crt`/`server.key` for what
+listens (orderers, peers, chaincode servers: SANs = the node's name, localhost, 127.0.0.1; server and
+client use, since a node also dials others) or `client.crt`/`client.key` for identities (users, admins:
+client use only, no SANs, since nobody dials a client). Generation is idempotent: existing material is
+kept, and a file missing from an older data directory is added.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from network.endpoints import chaincode_server_name
 from network.topology import Org, Topology
 
 ATTRIBUTE_OID = x509.ObjectIdentifier("1.2.3.4.5.6.7.8.1")
@@ -97,16 +105,21 @@ def _load_or_make_ca(folder: Path, org: Org, cn: str) -> _Issuer:
 
 
 def _issue(
-    ca: _Issuer, subject: x509.Name, *, tls_hosts: list[str] | None = None, role: str | None = None
+    ca: _Issuer,
+    subject: x509.Name,
+    *,
+    tls_hosts: list[str] | None = None,
+    tls_client: bool = False,
+    role: str | None = None,
 ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    """A certificate signed by ca: a TLS server (and client) pair with tls_hosts as SANs, a TLS client-only
+    pair with tls_client, otherwise an MSP signing certificate."""
     key = ec.generate_private_key(ec.SECP256R1())
+    tls = tls_hosts is not None or tls_client
     b = _builder(subject, ca.cert.subject, key)
     b = b.add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
     b = b.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False)
-    b = b.add_extension(
-        x509.KeyUsage(True, False, tls_hosts is not None, False, False, False, False, False, False),
-        critical=True,
-    )
+    b = b.add_extension(x509.KeyUsage(True, False, tls, False, False, False, False, False, False), critical=True)
     if tls_hosts is not None:
         sans: list[x509.GeneralName] = []
         for h in tls_hosts:
@@ -115,14 +128,35 @@ def _issue(
             except ValueError:
                 sans.append(x509.DNSName(h))
         b = b.add_extension(x509.SubjectAlternativeName(sans), critical=False)
-        b = b.add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]),
-            critical=False,
-        )
+    if tls:
+        usages = [ExtendedKeyUsageOID.CLIENT_AUTH]
+        if tls_hosts is not None:
+            usages.insert(0, ExtendedKeyUsageOID.SERVER_AUTH)
+        b = b.add_extension(x509.ExtendedKeyUsage(usages), critical=False)
     if role is not None:
         value = json.dumps({"attrs": {"role": role}}, sort_keys=True, separators=(",", ":")).encode()
         b = b.add_extension(x509.UnrecognizedExtension(ATTRIBUTE_OID, value), critical=False)
     return b.sign(ca.key, hashes.SHA256()), key
+
+
+@dataclass(frozen=True, slots=True)
+class TlsPair:
+    """A TLS folder: `ca.crt` (the org's TLS CA), and `<kind>.crt` / `<kind>.key`, kind `server` or `client`."""
+
+    folder: Path
+    kind: str
+
+    @property
+    def ca(self) -> Path:
+        return self.folder / "ca.crt"
+
+    @property
+    def cert(self) -> Path:
+        return self.folder / f"{self.kind}.crt"
+
+    @property
+    def key(self) -> Path:
+        return self.folder / f"{self.kind}.key"
 
 
 class OrgCrypto:
@@ -153,8 +187,20 @@ class OrgCrypto:
     def admin_msp(self) -> Path:
         return self.user_msp("admin")
 
-    def admin_tls(self) -> Path:
-        return self.user_dir("admin") / "tls"
+    def node_tls(self, node_id: str) -> TlsPair:
+        """The TLS server pair of an orderer, a peer or a chaincode server; nodes also dial with it."""
+        return TlsPair(self.node_dir(node_id) / "tls", "server")
+
+    @property
+    def chaincode_server_tls(self) -> TlsPair:
+        return self.node_tls(chaincode_server_name(self.org))
+
+    def user_tls(self, name: str) -> TlsPair:
+        """The TLS client pair an identity presents to peers and orderers (they require one)."""
+        return TlsPair(self.user_dir(name) / "tls", "client")
+
+    def admin_tls(self) -> TlsPair:
+        return self.user_tls("admin")
 
 
 def _write_msp(
@@ -172,14 +218,23 @@ def _write_msp(
         _write(folder / "keystore" / "priv_sk", _key_pem(key), private=True)
 
 
-def _write_tls(folder: Path, tlsca: _Issuer, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey) -> None:
-    _write(folder / "ca.crt", _pem(tlsca.cert))
-    _write(folder / "server.crt", _pem(cert))
-    _write(folder / "server.key", _key_pem(key), private=True)
+def _ensure_tls(pair: TlsPair, tlsca: _Issuer, subject: x509.Name, hosts: list[str] | None = None) -> None:
+    """Issue pair unless it exists: a server pair for hosts, a client pair without them."""
+    if pair.cert.exists() and pair.key.exists():
+        return
+    cert, key = _issue(tlsca, subject, tls_hosts=hosts, tls_client=hosts is None)
+    _write(pair.ca, _pem(tlsca.cert))
+    _write(pair.cert, _pem(cert))
+    _write(pair.key, _key_pem(key), private=True)
+
+
+def _server_hosts(name: str) -> list[str]:
+    # The node's name for containers (where nodes dial each other by name), loopback for the native runtime.
+    return [name, "localhost", "127.0.0.1"]
 
 
 def generate(root: Path, topology: Topology) -> None:
-    """Create every org's CAs and MSPs under root, keeping whatever already exists."""
+    """Create every org's CAs, MSPs and TLS pairs under root, keeping whatever already exists."""
     for org in topology.orgs:
         paths = OrgCrypto(root, org)
         ca = _load_or_make_ca(paths.dir / "ca", org, f"ca.{org.domain}")
@@ -187,19 +242,18 @@ def generate(root: Path, topology: Topology) -> None:
         if not (paths.msp / "config.yaml").exists():
             _write_msp(paths.msp, ca, tlsca)
         for node_id, ou in ((org.orderer.id, "orderer"), (org.peer.id, "peer")):
-            d = paths.node_dir(node_id)
-            if (d / "tls" / "server.crt").exists():
-                continue
-            cert, key = _issue(ca, _name(org, node_id, ou))
-            _write_msp(d / "msp", ca, tlsca, cert, key)
-            tcert, tkey = _issue(tlsca, _name(org, node_id), tls_hosts=[node_id, "localhost", "127.0.0.1"])
-            _write_tls(d / "tls", tlsca, tcert, tkey)
+            msp = paths.node_dir(node_id) / "msp"
+            if not (msp / "signcerts" / "cert.pem").exists():
+                cert, key = _issue(ca, _name(org, node_id, ou))
+                _write_msp(msp, ca, tlsca, cert, key)
+            _ensure_tls(paths.node_tls(node_id), tlsca, _name(org, node_id), _server_hosts(node_id))
+        # A chaincode server has no MSP identity: it only answers its peer, over mutual TLS.
+        server = chaincode_server_name(org)
+        _ensure_tls(paths.chaincode_server_tls, tlsca, _name(org, server), _server_hosts(server))
         users = [("admin", "admin", None)] + [(i.name, "client", i.role) for i in org.identities]
         for name, ou, role in users:
-            d = paths.user_dir(name)
-            if (d / "tls" / "server.crt").exists():
-                continue
-            cert, key = _issue(ca, _name(org, name, ou), role=role)
-            _write_msp(d / "msp", ca, tlsca, cert, key)
-            tcert, tkey = _issue(tlsca, _name(org, name), tls_hosts=["localhost", "127.0.0.1"])
-            _write_tls(d / "tls", tlsca, tcert, tkey)
+            msp = paths.user_msp(name)
+            if not (msp / "signcerts" / "cert.pem").exists():
+                cert, key = _issue(ca, _name(org, name, ou), role=role)
+                _write_msp(msp, ca, tlsca, cert, key)
+            _ensure_tls(paths.user_tls(name), tlsca, _name(org, name))

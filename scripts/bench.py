@@ -40,9 +40,17 @@ def main() -> None:
     bank = topo.org("BankOrg")
     crypto = OrgCrypto(layout.crypto, bank)
     identity, signer = fabric.load_msp(crypto.user_msp("issuer"), bank.msp_id)
+    tls = crypto.user_tls("issuer")  # the peers require a TLS client certificate
     holder = Directory(topo, layout, topo.org("PlatformOrg")).holder("PlatformOrg/seller-cn")
     assert holder is not None
-    with fabric.connect(bank.peer.address, crypto.tls_ca_cert.read_bytes(), identity, signer) as gw:
+    with fabric.connect(
+        bank.peer.address,
+        crypto.tls_ca_cert.read_bytes(),
+        identity,
+        signer,
+        tls_client_cert_pem=tls.cert.read_bytes(),
+        tls_client_key_pem=tls.key.read_bytes(),
+    ) as gw:
         contract = gw.get_network(topo.channel).get_contract(topo.chaincode.name)
 
         def submit(a: protocol.Args) -> None:

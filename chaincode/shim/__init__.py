@@ -15,7 +15,8 @@ Writing a handler (this is what `chaincode.contract` adapts to)::
         return Success(b"result")                 # -> peer.Response status 200, payload
         return Failure("INSUFFICIENT_FUNDS: ...") # -> peer.Response status 500, message
 
-    serve(handle, "127.0.0.1:9999", os.environ["CHAINCODE_ID"])   # blocks until SIGTERM/SIGINT
+    serve(handle, "127.0.0.1:9999", os.environ["CHAINCODE_ID"], tls=ServerTls(cert, key, peer_ca))
+    # blocks until SIGTERM/SIGINT; with tls, only a peer holding a client certificate from peer_ca gets in
 
 The contract:
 
@@ -29,11 +30,11 @@ The contract:
 - `get_state_by_range(start, end)` returns every page; an empty `end` means no upper bound.
 - Ledger calls of one transaction are serialised by the stub; transactions run concurrently.
 
-Public names: `ChaincodeServer`, `serve`, `Handler`, `HandlerResult`, `Success`, `Failure`.
+Public names: `ChaincodeServer`, `ServerTls`, `serve`, `Handler`, `HandlerResult`, `Success`, `Failure`.
 Logging goes to the "chaincode.shim" logger; configuring handlers is left to the entry point.
 """
 
 from chaincode.shim._handler import Failure, Handler, HandlerResult, Success
-from chaincode.shim._server import ChaincodeServer, serve
+from chaincode.shim._server import ChaincodeServer, ServerTls, serve
 
-__all__ = ["ChaincodeServer", "Failure", "Handler", "HandlerResult", "Success", "serve"]
+__all__ = ["ChaincodeServer", "Failure", "Handler", "HandlerResult", "ServerTls", "Success", "serve"]

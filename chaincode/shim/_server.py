@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
@@ -41,14 +42,31 @@ class _ChaincodeService:
             logger.info("peer stream from %s ended", context.peer())
 
 
+@dataclass(frozen=True, slots=True)
+class ServerTls:
+    """The server's TLS pair (PEM) and the CA whose client certificates it accepts. A client without a
+    certificate from that CA is refused during the TLS handshake, before any chaincode message."""
+
+    cert_pem: bytes
+    key_pem: bytes
+    client_ca_pem: bytes
+
+    def credentials(self) -> grpc.ServerCredentials:
+        return grpc.ssl_server_credentials(
+            [(self.key_pem, self.cert_pem)], root_certificates=self.client_ca_pem, require_client_auth=True
+        )
+
+
 class ChaincodeServer:
-    """Serves `protos.Chaincode` on `address` (host:port; port 0 picks a free one) without TLS.
+    """Serves `protos.Chaincode` on `address` (host:port; port 0 picks a free one), over mutual TLS when
+    `tls` is given, in plain text otherwise (tests).
 
     Use as `async with ChaincodeServer(...) as server:` or call `start()` / `stop()`.
     """
 
-    def __init__(self, handler: Handler, address: str, chaincode_id: str) -> None:
+    def __init__(self, handler: Handler, address: str, chaincode_id: str, *, tls: ServerTls | None = None) -> None:
         self._address = address
+        self._tls = tls
         self._service = _ChaincodeService(handler, chaincode_id)
         self._server: grpc.aio.Server | None = None
         self._port = 0
@@ -70,14 +88,22 @@ class ChaincodeServer:
         )
         shim_pb2_grpc.add_ChaincodeServicer_to_server(self._service, server)
         try:
-            port = server.add_insecure_port(self._address)
+            if self._tls is None:
+                port = server.add_insecure_port(self._address)
+            else:
+                port = server.add_secure_port(self._address, self._tls.credentials())
         except RuntimeError as exc:
             raise OSError(f"cannot bind {self._address}: {exc}") from exc
         if port == 0:
             raise OSError(f"cannot bind {self._address}")
         await server.start()
         self._server, self._port = server, port
-        logger.info("chaincode server listening on %s (port %d)", self._address, port)
+        logger.info(
+            "chaincode server listening on %s (port %d, %s)",
+            self._address,
+            port,
+            "plain text" if self._tls is None else "mutual TLS",
+        )
 
     async def stop(self, grace: int = 5) -> None:
         """Refuse new transactions, let running ones finish for up to `grace` seconds, then stop."""
@@ -106,22 +132,24 @@ class ChaincodeServer:
         await self.stop()
 
 
-def serve(handler: Handler, address: str, chaincode_id: str, *, grace: int = 5) -> None:
+def serve(handler: Handler, address: str, chaincode_id: str, *, tls: ServerTls | None = None, grace: int = 5) -> None:
     """Serve until SIGTERM or SIGINT, then stop cleanly (running transactions get `grace` seconds).
 
     Must be called from the main thread, outside any running event loop. Raises OSError when the
     address cannot be bound.
     """
-    asyncio.run(_serve_until_signalled(handler, address, chaincode_id, grace))
+    asyncio.run(_serve_until_signalled(handler, address, chaincode_id, tls, grace))
 
 
-async def _serve_until_signalled(handler: Handler, address: str, chaincode_id: str, grace: int) -> None:
+async def _serve_until_signalled(
+    handler: Handler, address: str, chaincode_id: str, tls: ServerTls | None, grace: int
+) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     signals = (signal.SIGTERM, signal.SIGINT)
     for signum in signals:
         loop.add_signal_handler(signum, stop.set)
-    server = ChaincodeServer(handler, address, chaincode_id)
+    server = ChaincodeServer(handler, address, chaincode_id, tls=tls)
     try:
         await server.start()
         await stop.wait()

@@ -28,11 +28,15 @@ def connect(
     tls_client_cert_pem: bytes | None = None,
     tls_client_key_pem: bytes | None = None,
 ) -> Gateway:
-    """A Gateway over one TLS gRPC channel to `endpoint` (host:port), trusting the org's TLS CA.
+    """A Gateway over one TLS gRPC channel to `endpoint` (host:port), trusting the org's TLS CA and, when
+    the peer requires client authentication, presenting the client TLS pair (certificate and key, PEM).
 
-    The channel connects lazily: an unreachable peer shows up as the first call's error
-    (code UNAVAILABLE). Pass the client TLS pair only if the peer requires client authentication.
+    The channel connects lazily: an unreachable peer, or one that refuses the client certificate (or its
+    absence) in the TLS handshake, shows up as the first call's error (code UNAVAILABLE). Raises
+    ValueError if only one half of the client pair is given.
     """
+    if (tls_client_cert_pem is None) != (tls_client_key_pem is None):
+        raise ValueError("a client TLS pair needs both the certificate and the key")
     credentials = grpc.ssl_channel_credentials(
         root_certificates=tls_root_cert_pem,
         private_key=tls_client_key_pem,

@@ -20,7 +20,7 @@ from network.layout import Layout
 from network.network import Network
 from network.pki import OrgCrypto
 from network.ports import reserve_port_block
-from network.topology import load_topology
+from network.topology import Org, load_topology
 
 
 def deposits(data_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -128,16 +128,29 @@ def new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
+def connect_as(network: Network, org: Org, name: str) -> fabric.Gateway:
+    """Our Fabric client as org's identity `name`, to org's peer, presenting that identity's TLS client pair."""
+    crypto = OrgCrypto(network.layout.crypto, org)
+    identity, signer = fabric.load_msp(crypto.user_msp(name), org.msp_id)
+    tls = crypto.user_tls(name)
+    return fabric.connect(
+        org.peer.address,
+        crypto.tls_ca_cert.read_bytes(),
+        identity,
+        signer,
+        tls_client_cert_pem=tls.cert.read_bytes(),
+        tls_client_key_pem=tls.key.read_bytes(),
+    )
+
+
 @pytest.fixture(scope="session")
 def contracts(network: Network) -> Iterator[dict[str, fabric.Contract]]:
     """A Fabric Gateway client (our own) per dev identity and org admin, straight to its org's peer."""
     out: dict[str, fabric.Contract] = {}
     gateways = []
     for org in network.topology.orgs:
-        crypto = OrgCrypto(network.layout.crypto, org)
         for name in ["admin", *(i.name for i in org.identities)]:
-            identity, signer = fabric.load_msp(crypto.user_msp(name), org.msp_id)
-            gw = fabric.connect(org.peer.address, crypto.tls_ca_cert.read_bytes(), identity, signer)
+            gw = connect_as(network, org, name)
             gateways.append(gw)
             out[f"{org.name}/{name}"] = gw.get_network(network.topology.channel).get_contract(
                 network.topology.chaincode.name

@@ -18,7 +18,7 @@ from gateway.ledger import TxStatus
 from gateway.service import WriteService
 from network.network import Network
 from network.pki import OrgCrypto
-from tests.e2e.conftest import Apis, new_id
+from tests.e2e.conftest import Apis, connect_as, new_id
 
 
 class CrashAfterSubmit(FabricLedger):
@@ -48,13 +48,12 @@ def test_retry_after_a_crash_between_submit_and_commit_applies_once(
         org.peer.address, crypto.tls_ca_cert.read_bytes(), network.topology.channel, network.topology.chaincode.name
     )
     caller = next(c for c in Directory(network.topology, network.layout, org).callers if c.name == "buyer-us")
-    identity, signer = fabric.load_msp(caller.msp_dir, caller.msp_id)
     store = tmp_path / "idempotency.sqlite3"
 
     def build(rid: str) -> protocol.Args:
         return protocol.Transfer(buyer, seller, "USD", 250, "INV-CRASH", rid)
 
-    with fabric.connect(org.peer.address, peer.tls_ca_pem, identity, signer) as gw:
+    with connect_as(network, org, caller.name) as gw:
         crashing = CrashAfterSubmit(peer, gw, network.topology.channel)
         with pytest.raises(CommitUnknown):
             WriteService(crashing, IdempotencyStore(store)).write(caller, "crash-key", build, lambda r, s: {})

@@ -15,7 +15,6 @@ from pathlib import Path
 from network.compose._engine import PROJECT_LABEL, connect
 from network.compose._runtime import project_name
 from network.network import Network
-from network.pki import OrgCrypto
 from tests.e2e_compose.conftest import deposits
 
 NODE_KEYS = {"name", "kind", "org", "msp_id", "address", "running", "pid", "health", "height"}
@@ -52,9 +51,10 @@ def probe_transaction(network: Network) -> None:
 
 
 def orderer_args(network: Network) -> list[str]:
-    """`-o` and TLS flags for an orderer that is running (the first org's may be the one stopped)."""
+    """`-o` and mutual TLS flags, as the first org's admin, for an orderer that is running (the first org's
+    may be the one stopped)."""
     org = next(o for o in network.topology.orgs if network.runtime.running(o.orderer.id))
-    return ["-o", org.orderer.address, "--tls", "--cafile", str(OrgCrypto(network.layout.crypto, org).tls_ca_cert)]
+    return network.tools.orderer_tls_args(network.topology.orgs[0], org)
 
 
 def test_status_reports_three_joined_peers_and_three_consenters_by_container_name(

@@ -145,6 +145,45 @@ def test_connect_rejects_a_peer_of_another_ca(fake: FakeGateway, identity: Ident
         server.stop()
 
 
+def test_connect_presents_the_client_pair_to_a_peer_that_requires_one(
+    fake: FakeGateway, identity: Identity, signer: Signer
+) -> None:
+    tls_ca = make_key_pair("tlsca.bank.example.com")
+    peer_tls = make_key_pair("peer0.bank.example.com", issuer=tls_ca, sans=["127.0.0.1"])
+    client_tls = make_key_pair("issuer", issuer=tls_ca)
+    stranger = make_key_pair("issuer", issuer=make_key_pair("tlsca.elsewhere"))
+    credentials = grpc.ssl_server_credentials(
+        [(peer_tls.key_pem, peer_tls.cert_pem)], root_certificates=tls_ca.cert_pem, require_client_auth=True
+    )
+    server = FakeGatewayServer(fake, credentials)
+    try:
+        with fabric.connect(
+            server.address,
+            tls_ca.cert_pem,
+            identity,
+            signer,
+            tls_client_cert_pem=client_tls.cert_pem,
+            tls_client_key_pem=client_tls.key_pem,
+        ) as gateway:
+            assert contract(gateway).evaluate_transaction("Ping") == b"result of Ping"
+        for pair in (None, stranger):
+            pem = {} if pair is None else {"tls_client_cert_pem": pair.cert_pem, "tls_client_key_pem": pair.key_pem}
+            with (
+                fabric.connect(server.address, tls_ca.cert_pem, identity, signer, **pem) as gateway,
+                pytest.raises(fabric.EvaluateError) as caught,
+            ):
+                contract(gateway).evaluate_transaction("Ping")
+            assert caught.value.code == grpc.StatusCode.UNAVAILABLE
+    finally:
+        server.stop()
+
+
+def test_connect_wants_both_halves_of_a_client_pair(identity: Identity, signer: Signer) -> None:
+    pair = make_key_pair("issuer")
+    with pytest.raises(ValueError, match="both"):
+        fabric.connect("127.0.0.1:1", pair.cert_pem, identity, signer, tls_client_cert_pem=pair.cert_pem)
+
+
 # -- every fault path maps to its typed error -----------------------------------------------------
 
 ENDORSE_FAULT = Fault(

@@ -15,8 +15,10 @@ from gateway.errors import BadRequest, ChaincodeRejected, CommitUnknown, LedgerU
 from gateway.idempotency import IdempotencyStore
 from gateway.ledger import Endorsed, LedgerEvent, TxStatus
 from gateway.service import WriteService
+from network.pki import TlsPair
 
-CALLER = Caller("PlatformOrg", "buyer-us", "holder", "PlatformMSP", Path("/nowhere"))
+NOWHERE = Path("/nowhere")
+CALLER = Caller("PlatformOrg", "buyer-us", "holder", "PlatformMSP", NOWHERE, TlsPair(NOWHERE, "client"))
 
 
 class FakeLedger:

@@ -59,11 +59,11 @@ def test_images_are_chosen_by_program_and_left_to_the_env_file() -> None:
 def test_in_containers_nodes_listen_everywhere_and_are_reached_by_name(tmp_path: Path) -> None:
     topo = load_topology()
     bank = topo.org("BankOrg")
-    env = peer_env(Layout(tmp_path), bank, tmp_path, CONTAINERS)
+    env = peer_env(Layout(tmp_path), topo, bank, tmp_path, CONTAINERS)
     assert env["CORE_PEER_LISTENADDRESS"] == "0.0.0.0:7051"
     assert env["CORE_PEER_ADDRESS"] == env["CORE_PEER_GOSSIP_EXTERNALENDPOINT"] == "peer0.bank.example.com:7051"
     assert env["CORE_OPERATIONS_LISTENADDRESS"] == "0.0.0.0:7444"
-    native = peer_env(Layout(tmp_path), bank, tmp_path, NATIVE)
+    native = peer_env(Layout(tmp_path), topo, bank, tmp_path, NATIVE)
     assert native["CORE_PEER_ADDRESS"] == native["CORE_PEER_LISTENADDRESS"] == "127.0.0.1:7051"
 
     doc = configtx.render(topo, tmp_path, CONTAINERS)["Profiles"][configtx.PROFILE]

@@ -61,11 +61,21 @@ class FakePeer:
         self._tasks: set[asyncio.Task[None]] = set()
         self.ended = asyncio.Event()
 
-    async def connect(self, port: int, *, ready: bool = True) -> None:
-        """Open the stream and do the REGISTER / REGISTERED / READY handshake."""
-        self._channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+    async def connect(
+        self, port: int, *, ready: bool = True, credentials: grpc.ChannelCredentials | None = None
+    ) -> None:
+        """Open the stream (over TLS with credentials) and do the REGISTER / REGISTERED / READY handshake."""
+        target = f"127.0.0.1:{port}"
+        if credentials is None:
+            self._channel = grpc.aio.insecure_channel(target)
+        else:
+            self._channel = grpc.aio.secure_channel(target, credentials)
         self._call = chaincode_shim_pb2_grpc.ChaincodeStub(self._channel).Connect()
-        register = await asyncio.wait_for(self._call.read(), TIMEOUT)
+        try:
+            register = await asyncio.wait_for(self._call.read(), TIMEOUT)
+        except grpc.aio.AioRpcError:
+            await self._channel.close()  # refused (e.g. in the TLS handshake): nothing else to tear down
+            raise
         assert register.type == Msg.REGISTER
         self.registered_as = chaincode_pb2.ChaincodeID.FromString(register.payload).name
         await self._call.write(Msg(type=Msg.REGISTERED))

@@ -297,6 +297,14 @@ def test_a_peer_may_reconnect() -> None:
 
 
 def test_public_names() -> None:
-    assert sorted(shim.__all__) == ["ChaincodeServer", "Failure", "Handler", "HandlerResult", "Success", "serve"]
+    assert sorted(shim.__all__) == [
+        "ChaincodeServer",
+        "Failure",
+        "Handler",
+        "HandlerResult",
+        "ServerTls",
+        "Success",
+        "serve",
+    ]
     for name in shim.__all__:
         assert getattr(shim, name) is not None
