@@ -50,7 +50,15 @@ def main() -> int:
             rounds = 0
             while total.requests < args.requests:
                 phases = ("examples", "coverage", "fuzzing", "stateful") if rounds == 0 else ("fuzzing", "stateful")
-                total.add(fuzz_app(app, caller, max_examples=args.max_examples, seed=args.seed + rounds, phases=phases))
+                found = fuzz_app(
+                    app,
+                    caller,
+                    max_examples=args.max_examples,
+                    seed=args.seed + rounds,
+                    phases=phases,
+                    ledger_height=lambda: gateways.ledger.world.height,
+                )
+                total.add(found)
                 rounds += 1
             print(total.report(), flush=True)
             results.append(total)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -200,6 +201,36 @@ def _tally(result: Result, recorder: Any, phase: str) -> None:
             result.failures.setdefault(key, f"{first_line}\n    {info.code_sample}\n    → {answer!r}")
 
 
+class RefusalsChangeNothing:
+    """An ASGI wrapper for in-process runs: a request answered with an error must leave the ledger as it was.
+
+    Schemathesis checks what a response says; this checks what the request did. It sees every request,
+    including those the checks send themselves, and compares the ledger's height before and after.
+    """
+
+    def __init__(self, app: Any, height: Callable[[], int]) -> None:
+        self._app = app
+        self._height = height
+        self.violations: list[str] = []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        before = self._height()
+        status = 0
+
+        async def watch(message: Any) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        await self._app(scope, receive, watch)
+        if status >= 400 and self._height() != before:
+            self.violations.append(f"{scope['method']} {scope['path']} answered {status} and changed the ledger")
+
+
 def operations(doc: dict[str, Any]) -> set[str]:
     return {f"{method.upper()} {path}" for path, item in doc["paths"].items() for method in item}
 
@@ -212,12 +243,18 @@ def fuzz_app(
     seed: int,
     phases: tuple[str, ...] = PHASES,
     split_coverage: bool = False,
+    ledger_height: Callable[[], int] | None = None,
 ) -> Result:
-    """Fuzz an ASGI app in-process (no sockets)."""
+    """Fuzz an ASGI app in-process (no sockets). With `ledger_height`, a refused request that changed the
+    ledger is a failure too (`RefusalsChangeNothing`)."""
     doc = app.openapi()
     skip = operations(doc) - covered_by(doc, caller) if split_coverage else set()
     cfg = config(caller.authorization, max_examples=max_examples, seed=seed, phases=phases, no_coverage=skip)
-    return run(caller.name, schemathesis.openapi.from_asgi("/openapi.json", app, config=cfg))
+    watched = RefusalsChangeNothing(app, ledger_height) if ledger_height is not None else None
+    result = run(caller.name, schemathesis.openapi.from_asgi("/openapi.json", watched or app, config=cfg))
+    for violation in watched.violations if watched is not None else []:
+        result.failures.setdefault(f"{violation.split(' answered')[0]} · refusals change nothing", violation)
+    return result
 
 
 def fuzz_url(

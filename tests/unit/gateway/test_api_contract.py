@@ -23,7 +23,7 @@ from gateway.api.problems import PROBLEM
 from gateway.api.schemas import amount_pattern
 from network.layout import Layout
 from network.topology import load_topology
-from tests.api_contract import ANONYMOUS, WRONG_KEY, Caller, fuzz_app
+from tests.api_contract import ANONYMOUS, WRONG_KEY, Caller, RefusalsChangeNothing, fuzz_app
 from tests.unit.gateway.fake_gateways import FakeGateways, dev_layout
 
 # Per caller: about 1,000 requests over the eight callers, ~15 s in all.
@@ -77,9 +77,29 @@ def _operations(doc: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
 def test_schemathesis_finds_nothing(gateways: FakeGateways, name: str) -> None:
     caller = next(c for c in callers(gateways.keys) if c.name == name)
     app = gateways.app_of(name) if "/" in name else gateways.apps["PlatformOrg"]
-    result = fuzz_app(app, caller, max_examples=BOUNDED_EXAMPLES, seed=SEED, split_coverage=True)
+    result = fuzz_app(
+        app,
+        caller,
+        max_examples=BOUNDED_EXAMPLES,
+        seed=SEED,
+        split_coverage=True,
+        ledger_height=lambda: gateways.ledger.world.height,
+    )
     assert result.requests > 0
     assert result.ok, result.report()
+
+
+def test_the_watcher_catches_a_refusal_that_changed_the_ledger() -> None:
+    height = [0]
+
+    async def broken(scope: Any, receive: Any, send: Any) -> None:
+        height[0] += 1  # "wrote", then refuses
+        await send({"type": "http.response.start", "status": 409, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    watched = RefusalsChangeNothing(broken, lambda: height[0])
+    TestClient(watched).post("/v1/mints")
+    assert watched.violations == ["POST /v1/mints answered 409 and changed the ledger"]
 
 
 def test_every_error_response_is_problem_json_naming_its_codes(doc: dict[str, Any]) -> None:
