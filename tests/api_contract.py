@@ -115,8 +115,8 @@ def config(
     """The run's configuration, built here rather than discovered from a schemathesis.toml in the cwd."""
     project: dict[str, Any] = {
         "seed": seed,
-        "workers": 1,  # one request at a time: deterministic for a seed
-        "cache": {"enabled": False},  # nothing written into the working tree
+        "workers": 1,  # one request at a time, in the seed's order
+        "cache": {"enabled": False},  # schemathesis's own; hypothesis keeps a `.hypothesis/` that ignores itself
         "generation": {"max-examples": max_examples, "database": "none"},
         "phases": {name: {"enabled": name in phases} for name in PHASES},
         "checks": {

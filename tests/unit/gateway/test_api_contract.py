@@ -19,8 +19,10 @@ from chaincode import domain
 from chaincode.access import Role
 from chaincode.domain import AccountStatus, RedemptionStatus
 from chaincode.errors import ContractError
+from gateway.api.events import parse_event_id
 from gateway.api.problems import PROBLEM
 from gateway.api.schemas import amount_pattern
+from gateway.errors import BadRequest
 from network.layout import Layout
 from network.topology import load_topology
 from tests.api_contract import ANONYMOUS, WRONG_KEY, Caller, RefusalsChangeNothing, fuzz_app
@@ -169,6 +171,15 @@ def test_metrics_is_prometheus_text_and_405_names_the_allowed_methods(
         r = client.post("/v1/mints", content=b"\xff not json", headers={"Authorization": "Bearer x"})
         assert (r.status_code, r.json()["code"]) == (401, "UNAUTHENTICATED")
         assert r.headers["www-authenticate"] == "Bearer"
+
+
+# Headers are Latin-1 on the wire, whose superscripts pass `str.isdigit` but not `int`. (The in-process client
+# re-encodes header values as UTF-8, so only a real server delivers them: test the parser itself.)
+@pytest.mark.parametrize("digits", ["\u00b2", "1\u00b3", "\u00b9"])
+def test_an_event_id_with_odd_digits_is_a_bad_request_not_a_crash(digits: str) -> None:
+    with pytest.raises(BadRequest):
+        parse_event_id(f"{digits}:{'ab' * 32}")
+    assert parse_event_id(f"12:{'ab' * 32}") == (12, "ab" * 32)
 
 
 @pytest.mark.parametrize(
