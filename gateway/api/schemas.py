@@ -51,11 +51,13 @@ def amount_pattern(minor_digits: set[int], max_minor: int = domain.MAX_AMOUNT) -
 
     With currencies of different minor digits it is the union (the schema cannot tie an amount to its
     currency); the domain still refuses, with INVALID_AMOUNT, what the currency does not allow.
+    Raises ValueError unless the limit is a power of ten, in whole units of each currency.
     """
     alternatives = []
     for d in sorted(minor_digits):
         whole_max, rest = divmod(max_minor, 10**d)
-        assert rest == 0 and str(whole_max).strip("0") == "1", "the pattern assumes a power-of-ten limit"
+        if rest or str(whole_max).strip("0") != "1":
+            raise ValueError(f"the amount pattern needs a power-of-ten limit, got {max_minor} at {d} digits")
         below = len(str(whole_max)) - 1  # a whole part of at most this many digits is below the limit
         whole = f"[1-9]{_repeat('[0-9]', 0, below - 1)}"
         if d == 0:
