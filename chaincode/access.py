@@ -9,18 +9,32 @@ role may do nothing.
 
 An account's holder is an identity `(msp_id, subject)`, subject being the certificate subject as an
 RFC 4514 string; only a caller with the `holder` role and that identity acts for the account.
+
+What a caller may SEE is decided here and nowhere else (the gateway imports these functions for what it
+serves outside chaincode queries: the event stream, transaction lookups):
+
+    caller                       accounts, their history and redemptions     payments (events)
+    issuer, compliance, auditor  all                                         all
+    operator (PlatformMSP)       those held by PlatformMSP identities        those touching such an account
+    holder                       its own                                     those touching its accounts
+    anyone else                  nothing                                     nothing
+
+A payment is seen through its legs (`protocol.Leg`, one per account it touches): a party that sees
+only credit legs of a payment (a payee of a bulk payout) sees those legs and the payer's, never the
+other payees'. Whatever a caller may not see is reported exactly as if it did not exist.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from cryptography import x509
 
 from chaincode.domain import Account
 from chaincode.errors import ContractError, ErrorCode
+from chaincode.protocol import Event
 from chaincode.stub import Creator
 
 ATTRIBUTE_OID = x509.ObjectIdentifier("1.2.3.4.5.6.7.8.1")
@@ -44,8 +58,10 @@ ROLE_MSP: dict[Role, str] = {
     Role.AUDITOR: "AuditorMSP",
 }
 
-# Roles that may read every account, history, redemption and the supply (a tuple: messages list them in order).
-READ_ALL_ROLES = (Role.ISSUER, Role.COMPLIANCE, Role.OPERATOR, Role.AUDITOR)
+# Roles that see every account, history, redemption and payment.
+SEE_ALL_ROLES = (Role.ISSUER, Role.COMPLIANCE, Role.AUDITOR)
+# Roles that may make reads at all (each then sees what the rule below allows; a tuple: messages list them).
+READER_ROLES = (*SEE_ALL_ROLES, Role.OPERATOR, Role.HOLDER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,16 +125,68 @@ def require_holder(caller: Caller, account: Account) -> None:
         raise ContractError(ErrorCode.UNAUTHORIZED, f"{caller} does not hold account {account.id}")
 
 
-def can_read_all(caller: Caller) -> bool:
-    return caller.role in READ_ALL_ROLES
-
-
 def require_reader(caller: Caller) -> None:
-    """Any read at all: the read-everything roles and holders. Raises ContractError(UNAUTHORIZED)."""
-    require_role(caller, *READ_ALL_ROLES, Role.HOLDER)
+    """Any read at all. Raises ContractError(UNAUTHORIZED): the same answer whatever the read names."""
+    require_role(caller, *READER_ROLES)
 
 
-def require_account_reader(caller: Caller, account: Account) -> None:
-    """Read-everything roles, or the account's holder. Raises ContractError(UNAUTHORIZED)."""
-    if not (can_read_all(caller) or is_holder(caller, account)):
-        raise ContractError(ErrorCode.UNAUTHORIZED, f"{caller} may not read account {account.id}")
+# --- the visibility rule ----------------------------------------------------------------------------------
+
+
+def sees_all(caller: Caller) -> bool:
+    return caller.role in SEE_ALL_ROLES
+
+
+def may_see_party(caller: Caller, msp_id: str, subject: str) -> bool:
+    """Whether the caller may see what belongs to the identity (msp_id, subject): the rule's one core."""
+    if sees_all(caller):
+        return True
+    if caller.role is Role.OPERATOR:
+        return msp_id == caller.msp_id  # the platform's own holders
+    if caller.role is Role.HOLDER:
+        return (msp_id, subject) == (caller.msp_id, caller.subject)
+    return False
+
+
+def may_see_account(caller: Caller, account: Account) -> bool:
+    """An account, its balances, its history and its redemptions."""
+    return may_see_party(caller, account.holder_msp, account.holder_subject)
+
+
+def visible_event(caller: Caller, event: Event) -> Event | None:
+    """The part of a committed event the caller may see, or None when it may see none of it.
+
+    An event without legs (written before events carried them) is for the see-all roles only.
+    """
+    if sees_all(caller):
+        return event
+    own = [leg for leg in event.legs if may_see_party(caller, leg.holder_msp, leg.holder_subject)]
+    if not own:
+        return None
+    # Every leg its own, or it pays (or is the subject of a non-money event): the whole event is its own.
+    if len(own) == len(event.legs) or any(leg.amount is None or leg.amount < 0 for leg in own):
+        return event
+    # A payee of a payment with other payees: its own credits and who paid them, not the other payees.
+    kept = tuple(leg for leg in event.legs if leg in own or (leg.amount is not None and leg.amount < 0))
+    received = sum(leg.amount or 0 for leg in own)
+    return replace(event, legs=kept, accounts=tuple(leg.account for leg in kept), amount=received)
+
+
+def listing_scope(caller: Caller, holder_msp: str | None, holder_subject: str | None) -> tuple[str, ...] | None:
+    """The holder-index prefix (`()`, `(msp,)` or `(msp, subject)`) of the accounts the caller may list under
+    the optional holder filter, or None when it may list none of them."""
+    wanted = tuple(p for p in (holder_msp, holder_subject) if p is not None)
+    if sees_all(caller):
+        return wanted
+    if caller.role is Role.OPERATOR:
+        mine: tuple[str, ...] = (caller.msp_id,)
+    elif caller.role is Role.HOLDER:
+        mine = (caller.msp_id, caller.subject)
+    else:
+        return None
+    # The narrower of the two prefixes, when one extends the other; otherwise nothing is both.
+    if wanted[: len(mine)] == mine:
+        return wanted
+    if mine[: len(wanted)] == wanted:
+        return mine
+    return None

@@ -22,6 +22,7 @@ from chaincode.errors import ContractError, ErrorCode
 from chaincode.protocol import (
     ARGS,
     AccountHistory,
+    AccountPage,
     AccountView,
     Args,
     Event,
@@ -33,6 +34,8 @@ from chaincode.protocol import (
     GetRedemption,
     GetSupply,
     HistoryEntry,
+    Leg,
+    ListAccounts,
     Mint,
     OpenAccount,
     Redeem,
@@ -43,7 +46,7 @@ from chaincode.protocol import (
     Transfer,
     Unfreeze,
 )
-from chaincode.state import Books, canonical_json, redemption_to_state
+from chaincode.state import Books, canonical_json, redemption_to_state, unknown_account, unknown_redemption
 from chaincode.stub import ChaincodeStub
 
 if TYPE_CHECKING:
@@ -140,6 +143,8 @@ async def _dispatch(tx: _Tx, args: Args) -> object:
             return await get_supply(tx, args)
         case GetRedemption():
             return await get_redemption(tx, args)
+        case ListAccounts():
+            return await list_accounts(tx, args)
     raise AssertionError(f"no transaction function for {type(args).__name__}")  # pragma: no cover
 
 
@@ -149,6 +154,19 @@ async def _done(tx: _Tx, request_id: str, event: Event) -> dict[str, object]:
     await tx.books.record_request(tx.caller.msp_id, request_id, result)
     tx.stub.set_event(str(event.type), canonical_json(result))
     return result
+
+
+async def _visible_account(tx: _Tx, account_id: str) -> domain.Account:
+    """The account, if the caller may see it. Raises ContractError(UNKNOWN_ACCOUNT) alike when it does not
+    exist and when it is not the caller's to see: not yours = not there."""
+    account = await tx.books.find_account(account_id)
+    if account is None or not access.may_see_account(tx.caller, account):
+        raise unknown_account(account_id)
+    return account
+
+
+def _leg(account: domain.Account, amount: int | None) -> Leg:
+    return Leg(account.id, account.holder_msp, account.holder_subject, amount)
 
 
 def _entry(
@@ -175,9 +193,16 @@ async def open_account(tx: _Tx, args: OpenAccount) -> dict[str, object]:
     if await tx.books.find_account(args.account_id) is not None:
         raise ContractError(ErrorCode.ACCOUNT_EXISTS, f"account {args.account_id} already exists")
     account = domain.Account(args.account_id, args.holder_msp, args.holder_subject, args.kyc_ref)
-    await tx.books.put_account(account)
+    await tx.books.open_account(account)
     references = {"holder_msp": args.holder_msp, "holder_subject": args.holder_subject, "kyc_ref": args.kyc_ref}
-    event = Event(EventType.ACCOUNT_OPENED, tx.books.tx_id, args.request_id, (account.id,), references=references)
+    event = Event(
+        EventType.ACCOUNT_OPENED,
+        tx.books.tx_id,
+        args.request_id,
+        (account.id,),
+        references=references,
+        legs=(_leg(account, None),),
+    )
     return await _done(tx, args.request_id, event)
 
 
@@ -201,15 +226,17 @@ async def mint(tx: _Tx, args: Mint) -> dict[str, object]:
         amount.currency.code,
         amount.minor,
         {"reserve_ref": args.reserve_ref},
+        (_leg(account, amount.minor),),
     )
     return await _done(tx, args.request_id, event)
 
 
 async def transfer(tx: _Tx, args: Transfer) -> dict[str, object]:
-    """The holder of from_account. Raises ContractError(UNAUTHORIZED, UNKNOWN_ACCOUNT, DUPLICATE_REQUEST,
-    ACCOUNT_FROZEN, INSUFFICIENT_FUNDS)."""
+    """The holder of from_account (another's is UNKNOWN_ACCOUNT, as if it did not exist; the payee's must be
+    named to be paid, so it is not hidden). Raises ContractError(UNAUTHORIZED, UNKNOWN_ACCOUNT,
+    DUPLICATE_REQUEST, ACCOUNT_FROZEN, INSUFFICIENT_FUNDS)."""
     access.require_role(tx.caller, Role.HOLDER)
-    source = await tx.books.account(args.from_account)
+    source = await _visible_account(tx, args.from_account)
     access.require_holder(tx.caller, source)
     await tx.books.check_request(tx.caller.msp_id, args.request_id)
     target = await tx.books.account(args.to_account)
@@ -228,6 +255,7 @@ async def transfer(tx: _Tx, args: Transfer) -> dict[str, object]:
         amount.currency.code,
         amount.minor,
         {"reference": args.reference},
+        (_leg(source, -amount.minor), _leg(target, amount.minor)),
     )
     return await _done(tx, args.request_id, event)
 
@@ -238,7 +266,7 @@ async def redeem(tx: _Tx, args: Redeem) -> dict[str, object]:
     Raises ContractError(UNAUTHORIZED, UNKNOWN_ACCOUNT, DUPLICATE_REQUEST, ACCOUNT_FROZEN, INSUFFICIENT_FUNDS).
     """
     access.require_role(tx.caller, Role.HOLDER)
-    account = await tx.books.account(args.account_id)
+    account = await _visible_account(tx, args.account_id)
     access.require_holder(tx.caller, account)
     await tx.books.check_request(tx.caller.msp_id, args.request_id)
     account.check_can_send()
@@ -262,6 +290,7 @@ async def redeem(tx: _Tx, args: Redeem) -> dict[str, object]:
         amount.currency.code,
         amount.minor,
         {"redemption_id": redemption.id},
+        (_leg(account, -amount.minor),),
     )
     return await _done(tx, args.request_id, event)
 
@@ -274,6 +303,7 @@ async def settle_redemption(tx: _Tx, args: SettleRedemption) -> dict[str, object
     access.require_role(tx.caller, Role.ISSUER)
     await tx.books.check_request(tx.caller.msp_id, args.request_id)
     redemption = (await tx.books.redemption(args.redemption_id)).settle(tx.books.tx_id, args.payout_ref)
+    account = await tx.books.account(redemption.account_id)
     await tx.books.put_redemption(redemption)
     await tx.books.add_redeemed(domain.Amount.of(redemption.amount, domain.currency(redemption.currency)))
     event = Event(
@@ -284,6 +314,7 @@ async def settle_redemption(tx: _Tx, args: SettleRedemption) -> dict[str, object
         redemption.currency,
         redemption.amount,
         {"redemption_id": redemption.id, "payout_ref": args.payout_ref},
+        (_leg(account, None),),
     )
     return await _done(tx, args.request_id, event)
 
@@ -298,6 +329,7 @@ async def reject_redemption(tx: _Tx, args: RejectRedemption) -> dict[str, object
     await tx.books.check_request(tx.caller.msp_id, args.request_id)
     redemption = (await tx.books.redemption(args.redemption_id)).reject(tx.books.tx_id, args.reason)
     amount = domain.Amount.of(redemption.amount, domain.currency(redemption.currency))
+    account = await tx.books.account(redemption.account_id)
     await tx.books.put_redemption(redemption)
     await tx.books.credit(redemption.account_id, amount)
     await tx.books.add_history(
@@ -311,6 +343,7 @@ async def reject_redemption(tx: _Tx, args: RejectRedemption) -> dict[str, object
         redemption.currency,
         redemption.amount,
         {"redemption_id": redemption.id, "reason": args.reason},
+        (_leg(account, amount.minor),),
     )
     return await _done(tx, args.request_id, event)
 
@@ -331,18 +364,21 @@ async def _set_frozen(tx: _Tx, args: Freeze, frozen: bool) -> dict[str, object]:
     account = await tx.books.account(args.account_id)
     await tx.books.put_account(account.freeze() if frozen else account.unfreeze())
     kind = EventType.ACCOUNT_FROZEN if frozen else EventType.ACCOUNT_UNFROZEN
-    event = Event(kind, tx.books.tx_id, args.request_id, (account.id,), references={"reason": args.reason})
+    event = Event(
+        kind,
+        tx.books.tx_id,
+        args.request_id,
+        (account.id,),
+        references={"reason": args.reason},
+        legs=(_leg(account, None),),
+    )
     return await _done(tx, args.request_id, event)
 
 
 # --- reads ----------------------------------------------------------------------------------------------
 
 
-async def get_account(tx: _Tx, args: GetAccount) -> AccountView:
-    """Readers of everything, or the holder. Raises ContractError(UNAUTHORIZED, UNKNOWN_ACCOUNT)."""
-    access.require_reader(tx.caller)
-    account = await tx.books.account(args.account_id)
-    access.require_account_reader(tx.caller, account)
+async def _account_view(tx: _Tx, account: domain.Account) -> AccountView:
     return {
         "id": account.id,
         "holder_msp": account.holder_msp,
@@ -353,11 +389,44 @@ async def get_account(tx: _Tx, args: GetAccount) -> AccountView:
     }
 
 
-async def get_account_history(tx: _Tx, args: GetAccountHistory) -> AccountHistory:
-    """Readers of everything, or the holder. Raises ContractError(UNAUTHORIZED, UNKNOWN_ACCOUNT)."""
+async def get_account(tx: _Tx, args: GetAccount) -> AccountView:
+    """Whoever may see the account (`access.may_see_account`). Raises ContractError(UNAUTHORIZED: no reader
+    role; UNKNOWN_ACCOUNT: none, or not the caller's to see)."""
     access.require_reader(tx.caller)
-    account = await tx.books.account(args.account_id)
-    access.require_account_reader(tx.caller, account)
+    return await _account_view(tx, await _visible_account(tx, args.account_id))
+
+
+async def list_accounts(tx: _Tx, args: ListAccounts) -> AccountPage:
+    """The accounts the caller may see, under the optional holder filter, one page at a time. A filter
+    naming someone the caller may not see lists nothing, as if that holder had no account.
+
+    Raises ContractError(UNAUTHORIZED: no reader role; INVALID_ARGUMENT: a cursor outside the listing).
+    """
+    access.require_reader(tx.caller)
+    scope = access.listing_scope(tx.caller, args.holder_msp, args.holder_subject)
+    if scope is None:
+        return {"accounts": [], "next_cursor": None}
+    cursor = _cursor_key(args.cursor)
+    accounts, next_key = await tx.books.account_page(scope, cursor, args.limit)
+    # The scope already holds only what the caller may see; the rule is applied to each record all the same.
+    views = [await _account_view(tx, a) for a in accounts if access.may_see_account(tx.caller, a)]
+    return {"accounts": views, "next_cursor": None if next_key is None else next_key.encode("utf-8").hex()}
+
+
+def _cursor_key(cursor: str | None) -> str | None:
+    """A cursor is the hex of the next page's first ledger key. Raises ContractError(INVALID_ARGUMENT)."""
+    if cursor is None:
+        return None
+    try:
+        return bytes.fromhex(cursor).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ContractError(ErrorCode.INVALID_ARGUMENT, "the cursor is not one list_accounts gave") from None
+
+
+async def get_account_history(tx: _Tx, args: GetAccountHistory) -> AccountHistory:
+    """Whoever may see the account. Raises ContractError(UNAUTHORIZED, UNKNOWN_ACCOUNT) as get_account."""
+    access.require_reader(tx.caller)
+    account = await _visible_account(tx, args.account_id)
     entries: list[HistoryEntry] = [
         {
             "tx_id": e["tx_id"],
@@ -374,7 +443,7 @@ async def get_account_history(tx: _Tx, args: GetAccountHistory) -> AccountHistor
 
 
 async def get_supply(tx: _Tx, args: GetSupply) -> SupplyView:
-    """Readers of everything and holders. Raises ContractError(UNAUTHORIZED)."""
+    """Every reader role: the totals are public to the members. Raises ContractError(UNAUTHORIZED)."""
     access.require_reader(tx.caller)
     return {
         code: {
@@ -389,11 +458,13 @@ async def get_supply(tx: _Tx, args: GetSupply) -> SupplyView:
 
 
 async def get_redemption(tx: _Tx, args: GetRedemption) -> RedemptionView:
-    """Readers of everything, or the holder of its account. Raises ContractError(UNAUTHORIZED,
-    UNKNOWN_REDEMPTION)."""
+    """Whoever may see its account. Raises ContractError(UNAUTHORIZED: no reader role; UNKNOWN_REDEMPTION:
+    none, or not the caller's to see)."""
     access.require_reader(tx.caller)
     redemption = await tx.books.redemption(args.redemption_id)
-    access.require_account_reader(tx.caller, await tx.books.account(redemption.account_id))
+    account = await tx.books.find_account(redemption.account_id)
+    if account is None or not access.may_see_account(tx.caller, account):
+        raise unknown_redemption(args.redemption_id)
     raw = redemption_to_state(redemption)
     return {
         "id": raw["id"],

@@ -80,6 +80,7 @@ class MemoryStub:
         self.writes: dict[str, bytes | None] = {}  # None: delete
         self.event: tuple[str, bytes] | None = None
         self.committed = False
+        self.paginated = False  # Fabric refuses to commit writes after a paginated query
 
     @property
     def tx_id(self) -> str:
@@ -108,6 +109,8 @@ class MemoryStub:
 
     async def put_state(self, key: str, value: bytes) -> None:
         _check_key(key)
+        if self.paginated:
+            raise ShimError(f"txid [{self._tx_id}]: transaction has already performed a paginated query")
         self.writes[key] = bytes(value)
 
     async def del_state(self, key: str) -> None:
@@ -118,6 +121,16 @@ class MemoryStub:
         keys = self._world.range(start_key, end_key)
         self.range_reads.append((start_key, end_key, [(k, self._world.versions[k]) for k in keys]))
         return [(k, self._world.data[k]) for k in keys]
+
+    async def get_state_by_range_page(
+        self, start_key: str, end_key: str, page_size: int
+    ) -> tuple[list[tuple[str, bytes]], str]:
+        if page_size < 1:
+            raise ShimError("page size must be positive")
+        keys = self._world.range(start_key, end_key)
+        self.paginated = True
+        page, rest = keys[:page_size], keys[page_size:]
+        return [(k, self._world.data[k]) for k in page], (rest[0] if rest else "")
 
     def set_event(self, name: str, payload: bytes) -> None:
         self.event = (name, bytes(payload))

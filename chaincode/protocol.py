@@ -20,6 +20,8 @@ object is read). Amounts are JSON integers of minor units; ids and references ar
     get_account_history  read      account_id                                                  AccountHistory
     get_supply           read      (none: `{}`)                                                SupplyView
     get_redemption       read      redemption_id                                               RedemptionView
+    list_accounts        read      holder_msp, holder_subject (both nullable: a filter),       AccountPage
+                                   cursor (nullable), limit
 
 A write answers with its event's payload (`Event.to_json`), the same bytes it sets as the chaincode
 event, and records it under its request id; a read answers with its view. Failures answer
@@ -52,6 +54,7 @@ class Function(StrEnum):
     GET_ACCOUNT_HISTORY = "get_account_history"
     GET_SUPPLY = "get_supply"
     GET_REDEMPTION = "get_redemption"
+    LIST_ACCOUNTS = "list_accounts"
 
 
 class EventType(StrEnum):
@@ -73,6 +76,10 @@ MSP_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 REDEMPTION_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 MAX_REASON = 256
 MAX_SUBJECT = 1024
+# A page of list_accounts: each account costs a record read plus a balance range per currency.
+MAX_PAGE = 100
+# A cursor is the hex of a ledger key (ours are well under 1 KiB).
+CURSOR_PATTERN = re.compile(r"(?:[0-9a-f]{2}){1,2048}")
 
 
 # --- parsing --------------------------------------------------------------------------------------------
@@ -128,6 +135,17 @@ class _Fields:
             raise _invalid(f"missing field(s): {', '.join(missing)}")
         if extra:
             raise _invalid(f"unexpected field(s): {', '.join(extra)}")
+
+    def present(self, name: str) -> bool:
+        """False when the field is null (an optional argument left out)."""
+        return self._values[name] is not None
+
+    def integer(self, name: str, low: int, high: int) -> int:
+        value = self._values[name]
+        # bool is an int in Python, never in JSON terms.
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise _invalid(f"{name} must be an integer in {low}..{high}")
+        return value
 
     def string(self, name: str) -> str:
         value = self._values[name]
@@ -388,6 +406,36 @@ class GetRedemption(Args):
         return cls(redemption_id=_Fields(data, cls.field_names()).matching("redemption_id", REDEMPTION_ID_PATTERN))
 
 
+@dataclass(frozen=True, slots=True)
+class ListAccounts(Args):
+    """The accounts the caller may see, in holder-index order (holder MSP, subject, account id).
+
+    The filter narrows to one MSP (holder_msp) or one holder (both); `cursor` is the `next_cursor` of the
+    previous page, or null for the first page.
+    """
+
+    FUNCTION = Function.LIST_ACCOUNTS
+    WRITE = False
+    holder_msp: str | None
+    holder_subject: str | None
+    cursor: str | None
+    limit: int
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Self:
+        """Also raises INVALID_ARGUMENT for a holder_subject without holder_msp."""
+        f = _Fields(data, cls.field_names())
+        args = cls(
+            holder_msp=f.matching("holder_msp", MSP_ID_PATTERN) if f.present("holder_msp") else None,
+            holder_subject=f.text("holder_subject", MAX_SUBJECT) if f.present("holder_subject") else None,
+            cursor=f.matching("cursor", CURSOR_PATTERN) if f.present("cursor") else None,
+            limit=f.integer("limit", 1, MAX_PAGE),
+        )
+        if args.holder_subject is not None and args.holder_msp is None:
+            raise _invalid("holder_subject needs holder_msp")
+        return args
+
+
 ARGS: dict[Function, type[Args]] = {
     cls.FUNCTION: cls
     for cls in (
@@ -403,6 +451,7 @@ ARGS: dict[Function, type[Args]] = {
         GetAccountHistory,
         GetSupply,
         GetRedemption,
+        ListAccounts,
     )
 }
 WRITES = frozenset(f for f, cls in ARGS.items() if cls.WRITE)
@@ -412,11 +461,35 @@ WRITES = frozenset(f for f, cls in ARGS.items() if cls.WRITE)
 
 
 @dataclass(frozen=True, slots=True)
+class Leg:
+    """One account an event touches, its holder, and the signed amount it moved (+ credit, - debit; null
+    when the event moved no balance of it, e.g. AccountOpened or RedemptionSettled).
+
+    The visibility rule (`chaincode.access.visible_event`) works on legs, so an event that concerns many
+    parties (a bulk payout: one debit, many credits) can be cut to each party's own part.
+    """
+
+    account: str
+    holder_msp: str
+    holder_subject: str
+    amount: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "account": self.account,
+            "holder_msp": self.holder_msp,
+            "holder_subject": self.holder_subject,
+            "amount": self.amount,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Event:
     """A write's chaincode event and its result.
 
-    JSON: `{type, tx_id, request_id, accounts, currency, amount, <references>}` — currency and amount are
-    null for AccountOpened/AccountFrozen/AccountUnfrozen; the references are flattened in:
+    JSON: `{type, tx_id, request_id, accounts, currency, amount, legs, <references>}` — currency and amount
+    are null for AccountOpened/AccountFrozen/AccountUnfrozen; `legs` (see `Leg`) name every account touched
+    with its holder; the references are flattened in:
     AccountOpened holder_msp, holder_subject, kyc_ref · Minted reserve_ref · Transferred reference ·
     RedemptionRequested redemption_id · RedemptionSettled redemption_id, payout_ref ·
     RedemptionRejected redemption_id, reason · AccountFrozen/AccountUnfrozen reason.
@@ -429,8 +502,9 @@ class Event:
     currency: str | None = None
     amount: int | None = None
     references: dict[str, str] = field(default_factory=dict)
+    legs: tuple[Leg, ...] = ()
 
-    _BASE: ClassVar[tuple[str, ...]] = ("type", "tx_id", "request_id", "accounts", "currency", "amount")
+    _BASE: ClassVar[tuple[str, ...]] = ("type", "tx_id", "request_id", "accounts", "currency", "amount", "legs")
 
     def to_dict(self) -> dict[str, Any]:
         base: dict[str, Any] = {
@@ -440,6 +514,7 @@ class Event:
             "accounts": list(self.accounts),
             "currency": self.currency,
             "amount": self.amount,
+            "legs": [leg.to_dict() for leg in self.legs],
         }
         return {**self.references, **base}
 
@@ -459,6 +534,10 @@ class Event:
                 currency=raw["currency"],
                 amount=raw["amount"],
                 references={k: v for k, v in raw.items() if k not in cls._BASE},
+                # Events committed before legs existed have none.
+                legs=tuple(
+                    Leg(g["account"], g["holder_msp"], g["holder_subject"], g["amount"]) for g in raw.get("legs", ())
+                ),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise _invalid("not an event payload") from exc
@@ -471,6 +550,11 @@ class AccountView(TypedDict):
     kyc_ref: str
     status: str  # "active" | "frozen"
     balances: dict[str, int]  # every currency, minor units
+
+
+class AccountPage(TypedDict):
+    accounts: list[AccountView]
+    next_cursor: str | None  # null on the last page
 
 
 class HistoryEntry(TypedDict):

@@ -4,6 +4,7 @@ Keys use Fabric's composite-key encoding, `"\\x00" + type + "\\x00" + attr1 + "\
 over a prefix is `[prefix, prefix + "\\U0010ffff")`. Values are canonical JSON.
 
     account~{account}                           the account record: holder, kyc_ref, status
+    account-by-holder~{msp}~{subject}~{account}  the holder index {"account_id": …}, for listing
     balance~{account}~{currency}                consolidated base balance {"amount": n}
     balance-delta~{account}~{currency}~{tx}     one credit {"amount": n}, not yet consolidated
     history~{account}~{seconds.nanos}~{tx}      one movement of the account's balance
@@ -69,6 +70,7 @@ _SEP = "\x00"
 _MAX_RUNE = "\U0010ffff"
 
 ACCOUNT = "account"
+ACCOUNT_BY_HOLDER = "account-by-holder"
 BALANCE = "balance"
 BALANCE_DELTA = "balance-delta"
 HISTORY = "history"
@@ -167,6 +169,16 @@ def rfc3339(seconds: int, nanos: int) -> str:
     return f"{day}.{nanos:09d}Z"
 
 
+def unknown_account(account_id: str) -> ContractError:
+    """The one answer for an account that does not exist, or that the caller may not see."""
+    return ContractError(ErrorCode.UNKNOWN_ACCOUNT, f"no account {account_id}")
+
+
+def unknown_redemption(redemption_id: str) -> ContractError:
+    """The one answer for a redemption that does not exist, or that the caller may not see."""
+    return ContractError(ErrorCode.UNKNOWN_REDEMPTION, f"no redemption {redemption_id}")
+
+
 # --- the books ------------------------------------------------------------------------------------------
 
 
@@ -200,6 +212,30 @@ class Books:
 
     # accounts
 
+    async def open_account(self, account: domain.Account) -> None:
+        """A new account: its record and its entry in the holder index."""
+        await self.put_account(account)
+        index = composite_key(ACCOUNT_BY_HOLDER, account.holder_msp, account.holder_subject, account.id)
+        await self._put(index, {"account_id": account.id})
+
+    async def account_page(
+        self, scope: tuple[str, ...], cursor: str | None, limit: int
+    ) -> tuple[list[domain.Account], str | None]:
+        """At most `limit` accounts from the holder index under `scope` (see `open_account`), starting at the
+        key `cursor` (None: the start); and the key the next page starts at (None: this is the last page).
+
+        A paginated read (Fabric allows it in read-only transactions only). Raises
+        ContractError(INVALID_ARGUMENT) for a cursor outside the scope: a cursor can never widen a listing.
+        """
+        start, end = prefix_range(ACCOUNT_BY_HOLDER, *scope)
+        if cursor is not None:
+            if not start <= cursor < end:
+                raise ContractError(ErrorCode.INVALID_ARGUMENT, "the cursor does not belong to this listing")
+            start = cursor
+        pairs, bookmark = await self._stub.get_state_by_range_page(start, end, limit)
+        accounts = [await self.account(decode(value)["account_id"]) for _, value in pairs]
+        return accounts, bookmark or None
+
     async def find_account(self, account_id: str) -> domain.Account | None:
         raw = await self._get(composite_key(ACCOUNT, account_id))
         return None if raw is None else account_from_state(raw)
@@ -208,7 +244,7 @@ class Books:
         """Raises ContractError(UNKNOWN_ACCOUNT)."""
         found = await self.find_account(account_id)
         if found is None:
-            raise ContractError(ErrorCode.UNKNOWN_ACCOUNT, f"no account {account_id}")
+            raise unknown_account(account_id)
         return found
 
     async def put_account(self, account: domain.Account) -> None:
@@ -262,7 +298,7 @@ class Books:
         """Raises ContractError(UNKNOWN_REDEMPTION)."""
         raw = await self._get(composite_key(REDEMPTION, redemption_id))
         if raw is None:
-            raise ContractError(ErrorCode.UNKNOWN_REDEMPTION, f"no redemption {redemption_id}")
+            raise unknown_redemption(redemption_id)
         return redemption_from_state(raw)
 
     async def put_redemption(self, redemption: domain.Redemption) -> None:

@@ -66,6 +66,14 @@ class ChaincodeStub(Protocol):
         """
         ...
 
+    async def get_state_by_range_page(
+        self, start_key: str, end_key: str, page_size: int
+    ) -> tuple[list[tuple[str, bytes]], str]:
+        """Fabric's paginated range query: at most page_size pairs from start_key, in key order, and the key
+        the next page starts at ("" when the range is exhausted). Fabric refuses writes in a transaction
+        that made one, so only reads use it. Raises ShimError when the peer answers ERROR."""
+        ...
+
     def set_event(self, name: str, payload: bytes) -> None:
         """Attach the transaction's chaincode event (Fabric allows one per transaction; the last wins)."""
         ...

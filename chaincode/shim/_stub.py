@@ -117,6 +117,30 @@ class TransactionStub:
                 raise ShimError(f"malformed range query result: {exc}") from exc
             raise
 
+    async def get_state_by_range_page(
+        self, start_key: str, end_key: str, page_size: int
+    ) -> tuple[list[tuple[str, bytes]], str]:
+        """At most page_size pairs from start_key, and the next page's start key ("" when exhausted).
+
+        Fabric's pagination (QueryMetadata in the request): the peer answers the whole page at once with a
+        QueryResponseMetadata holding the bookmark, the next key. Raises ValueError for page_size < 1,
+        ShimError when the peer answers ERROR or a reply does not decode.
+        """
+        if page_size < 1:
+            raise ValueError("page size must be positive")
+        metadata = shim_pb2.QueryMetadata(pageSize=page_size, bookmark="").SerializeToString()
+        request = shim_pb2.GetStateByRange(startKey=start_key, endKey=end_key, metadata=metadata)
+        response = self._query_response(await self._call(MessageType.GET_STATE_BY_RANGE, request))
+        try:
+            pairs = [
+                (kv.key, kv.value)
+                for kv in (kv_query_result_pb2.KV.FromString(r.resultBytes) for r in response.results)
+            ]
+            bookmark = shim_pb2.QueryResponseMetadata.FromString(response.metadata).bookmark
+        except DecodeError as exc:
+            raise ShimError(f"malformed paginated range result: {exc}") from exc
+        return pairs, str(bookmark)
+
     def set_event(self, name: str, payload: bytes) -> None:
         """Attach the chaincode event (the last call wins). Raises ValueError for an empty name."""
         if not name:

@@ -1,6 +1,8 @@
 """Who may do what: every transaction by every dev identity (plus role-less and role-forging ones).
 
-Allowed exactly where the rules say; everywhere else UNAUTHORIZED with the world state unchanged.
+Allowed exactly where the rules say; everywhere else refused with the world state unchanged: UNAUTHORIZED
+for a role that may not do it at all, UNKNOWN_ACCOUNT / UNKNOWN_REDEMPTION for a holder naming what it may
+not see (not yours = not there; `test_chaincode_visibility` checks that answer matches a missing one).
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import pytest
 from chaincode_fixtures import WRITE_FUNCTIONS, Identity, Ledger, dev_identities, make_identity, standard_ledger, who
 
 DEV = ("issuer", "compliance", "operator", "buyer-us", "seller-cn", "auditor")
-EVERYONE_READS = {"issuer", "compliance", "operator", "auditor"}
+EVERYONE_READS = {"issuer", "compliance", "operator", "auditor"}  # every account here is a platform holder's
+HOLDERS = {"buyer-us", "seller-cn"}
 
 
 @functools.cache
@@ -82,7 +85,9 @@ def test_write_matrix(case: int, name: str) -> None:
         result = ledger.ok(identities()[name], function, **args)
         assert result["request_id"] == "matrix-1"
     else:
-        assert ledger.err(identities()[name], function, args) == "UNAUTHORIZED"
+        # A holder acting on another holder's account is told it does not exist.
+        hidden = "UNKNOWN_ACCOUNT" if name in HOLDERS and function in ("transfer", "redeem") else "UNAUTHORIZED"
+        assert ledger.err(identities()[name], function, args) == hidden
 
 
 def read_cases(rid: str) -> list[tuple[str, dict[str, Any], set[str]]]:
@@ -104,7 +109,8 @@ def test_read_matrix(case: int, name: str) -> None:
     if name in allowed:
         ledger.ok(identities()[name], function, **args)
     else:
-        assert ledger.err(identities()[name], function, args) == "UNAUTHORIZED"
+        hidden = {"get_redemption": "UNKNOWN_REDEMPTION"}.get(function, "UNKNOWN_ACCOUNT")
+        assert ledger.err(identities()[name], function, args) == (hidden if name in HOLDERS else "UNAUTHORIZED")
 
 
 def test_auditor_can_write_nothing() -> None:

@@ -95,6 +95,7 @@ def test_open_account() -> None:
         "holder_msp": "PlatformMSP",
         "holder_subject": who("seller-cn").subject,
         "kyc_ref": "KYC-9",
+        "legs": [leg("initech", "seller-cn", None)],
     }
     assert last_event(ledger) == ("AccountOpened", result)
     assert ledger.account("initech") == {
@@ -156,6 +157,15 @@ def test_mint_errors() -> None:
 # --- transfer -------------------------------------------------------------------------------------------
 
 
+def leg(account: str, holder: str, amount: int | None) -> dict[str, object]:
+    return {
+        "account": account,
+        "holder_msp": who(holder).msp_id,
+        "holder_subject": who(holder).subject,
+        "amount": amount,
+    }
+
+
 def test_transfer_moves_money_both_ways_in_history() -> None:
     ledger = standard_ledger()
     args = transfer_args(ledger)
@@ -168,6 +178,20 @@ def test_transfer_moves_money_both_ways_in_history() -> None:
         "currency": "USD",
         "amount": 1200,
         "reference": "INV-1",
+        "legs": [
+            {
+                "account": "acme",
+                "holder_msp": "PlatformMSP",
+                "holder_subject": who("buyer-us").subject,
+                "amount": -1200,
+            },
+            {
+                "account": "globex",
+                "holder_msp": "PlatformMSP",
+                "holder_subject": who("seller-cn").subject,
+                "amount": 1200,
+            },
+        ],
     }
     assert last_event(ledger) == ("Transferred", result)
     assert (ledger.balance("acme"), ledger.balance("globex")) == (98_800, 1200)
@@ -205,7 +229,8 @@ def test_transfer_errors() -> None:
     assert ledger.err("buyer-us", "transfer", transfer_args(ledger, amount=50_001, currency="EUR")) == (
         "INSUFFICIENT_FUNDS"
     )
-    assert ledger.err("seller-cn", "transfer", transfer_args(ledger)) == "UNAUTHORIZED"
+    # Someone else's account: exactly as if it did not exist.
+    assert ledger.err("seller-cn", "transfer", transfer_args(ledger)) == "UNKNOWN_ACCOUNT"
 
 
 def test_frozen_accounts_neither_send_nor_receive() -> None:

@@ -15,6 +15,7 @@ from chaincode.protocol import (
     EventType,
     Function,
     GetSupply,
+    Leg,
     Mint,
     OpenAccount,
     Transfer,
@@ -161,7 +162,8 @@ def test_mint_fields() -> None:
 
 
 def test_event_round_trip() -> None:
-    event = Event(EventType.MINTED, "tx1", "r1", ("acme",), "USD", 5, {"reserve_ref": "R"})
+    leg = Leg("acme", "PlatformMSP", "CN=a", 5)
+    event = Event(EventType.MINTED, "tx1", "r1", ("acme",), "USD", 5, {"reserve_ref": "R"}, (leg,))
     assert json.loads(event.to_json()) == {
         "type": "Minted",
         "tx_id": "tx1",
@@ -170,7 +172,11 @@ def test_event_round_trip() -> None:
         "currency": "USD",
         "amount": 5,
         "reserve_ref": "R",
+        "legs": [{"account": "acme", "holder_msp": "PlatformMSP", "holder_subject": "CN=a", "amount": 5}],
     }
     assert Event.from_json(event.to_json()) == event
+    # An event committed before events had legs still reads, with none.
+    old = {k: v for k, v in json.loads(event.to_json()).items() if k != "legs"}
+    assert Event.from_json(json.dumps(old).encode()).legs == ()
     with pytest.raises(ContractError):
         Event.from_json(b'{"type":"Nope"}')
