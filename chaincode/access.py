@@ -172,6 +172,14 @@ def visible_event(caller: Caller, event: Event) -> Event | None:
     return replace(event, legs=kept, accounts=tuple(leg.account for leg in kept), amount=received)
 
 
+def may_see_transaction(caller: Caller, event: Event | None) -> bool:
+    """A transaction is seen through the event it set; one without (configuration, lifecycle, or an event
+    this contract does not recognise) is for the see-all roles only."""
+    if event is None:
+        return sees_all(caller)
+    return visible_event(caller, event) is not None
+
+
 def listing_scope(caller: Caller, holder_msp: str | None, holder_subject: str | None) -> tuple[str, ...] | None:
     """The holder-index prefix (`()`, `(msp,)` or `(msp, subject)`) of the accounts the caller may list under
     the optional holder filter, or None when it may list none of them."""

@@ -12,6 +12,7 @@ from gateway.api.app import create_app
 from gateway.api.deps import Components
 from gateway.api.front_door import FrontDoorLimits
 from gateway.directory import Directory
+from gateway.event_hub import EventHub
 from gateway.fabric_ledger import FabricLedger, PeerEndpoint
 from gateway.idempotency import IdempotencyStore
 from gateway.service import WriteService
@@ -41,10 +42,12 @@ def main() -> int:
     store = IdempotencyStore(
         layout.gateways / org.name / "idempotency.sqlite3", retention=settings.idempotency_retention
     )
+    directory = Directory(topology, layout, org)
     components = Components(
-        Directory(topology, layout, org),
+        directory,
         ledger,
         WriteService(ledger, store, max_attempts=settings.max_attempts, commit_timeout=settings.commit_timeout),
+        EventHub(ledger, directory.service, capacity=settings.event_buffer),
     )
     limits = FrontDoorLimits(
         body_limit=settings.body_limit,

@@ -15,8 +15,10 @@ from pathlib import Path
 
 from cryptography import x509
 
+from chaincode import access
+from chaincode.stub import Creator
 from network.layout import Layout
-from network.pki import OrgCrypto, TlsPair
+from network.pki import SERVICE_IDENTITY, OrgCrypto, TlsPair
 from network.topology import Org, Topology
 
 
@@ -57,6 +59,12 @@ def ensure_api_keys(layout: Layout, org: Org) -> dict[str, str]:
     return keys
 
 
+def viewer_of(caller: Caller) -> access.Caller:
+    """The chaincode's view of a caller's certificate. Raises ContractError when it is no certificate."""
+    pem = (caller.msp_dir / "signcerts" / "cert.pem").read_bytes()
+    return access.caller_of(Creator(caller.msp_id, pem))
+
+
 def _digest(key: str) -> bytes:
     return hashlib.sha256(key.encode()).digest()
 
@@ -77,6 +85,16 @@ class Directory:
             )
             for i in org.identities
         ]
+        # The gateway's own identity: it reads events and transactions for everyone (no API key reaches it).
+        self.service = Caller(
+            org.name,
+            SERVICE_IDENTITY,
+            SERVICE_IDENTITY,
+            org.msp_id,
+            crypto.service_msp(),
+            crypto.user_tls(SERVICE_IDENTITY),
+        )
+        self._viewers = {c.ref: viewer_of(c) for _, c in self._callers}
 
     def authenticate(self, api_key: str) -> Caller | None:
         """The caller whose key this is, compared in constant time; None if unknown."""
@@ -86,6 +104,11 @@ class Directory:
             if hmac.compare_digest(digest, d):
                 found = caller
         return found
+
+    def viewer(self, caller: Caller) -> access.Caller:
+        """The caller as the chaincode sees it (MSP ID, subject, role from its certificate): what the
+        visibility rule (`chaincode.access`) is applied to for reads the gateway serves itself."""
+        return self._viewers[caller.ref]
 
     @property
     def callers(self) -> list[Caller]:

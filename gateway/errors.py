@@ -10,7 +10,8 @@
     ├── BadRequest               400 INVALID_ARGUMENT (the gateway's own input validation)
     │   ├── UnknownHolder        400 UNKNOWN_HOLDER (no such identity to open an account for)
     │   └── IdempotencyKeyReused 422 IDEMPOTENCY_KEY_REUSED (same key, different request)
-    ├── UnknownTransaction       404 UNKNOWN_TRANSACTION (no committed transaction with that id)
+    ├── UnknownTransaction       404 UNKNOWN_TRANSACTION (no committed transaction with that id, or not the
+    │                            caller's to see: not yours = not there)
     ├── ChaincodeRejected        the contract refused: its code mapped by CHAINCODE_STATUS
     ├── RetryableConflict        409 CONFLICT_RETRIES_EXHAUSTED (MVCC conflicts outlasted the retries)
     ├── TransactionInvalid       500 TX_INVALID (committed invalid for a reason a retry cannot fix)

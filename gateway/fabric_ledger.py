@@ -25,7 +25,7 @@ from gateway.errors import (
     RetryableConflict,
     TransactionInvalid,
 )
-from gateway.ledger import Endorsed, LedgerEvent, TxStatus
+from gateway.ledger import Endorsed, LedgerEvent, LedgerTransaction, TxStatus
 
 # Validation codes after which a fresh endorsement may succeed: the world moved under the transaction.
 _RETRYABLE_COMMIT_CODES = {"MVCC_READ_CONFLICT", "PHANTOM_READ_CONFLICT"}
@@ -150,6 +150,14 @@ class FabricLedger:
     def evaluate(self, caller: Caller, function: str, args: list[bytes]) -> bytes:
         with translate_errors():
             return self._contract(caller).evaluate_transaction(function, args)
+
+    def transaction(self, caller: Caller, tx_id: str) -> LedgerTransaction:
+        with translate_errors():
+            try:
+                t = self._network(caller).get_transaction(tx_id)
+            except ValueError as exc:
+                raise LedgerError(f"transaction {tx_id}: {exc}") from exc
+        return LedgerTransaction(t.transaction_id, t.code_name, t.event_name, t.event_payload)
 
     def events(self, caller: Caller, start_block: int | None, after_tx_id: str | None) -> _Events:
         with translate_errors():

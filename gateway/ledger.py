@@ -37,6 +37,16 @@ class LedgerEvent:
     payload: bytes
 
 
+@dataclass(frozen=True, slots=True)
+class LedgerTransaction:
+    """A committed transaction: its validation code and the chaincode event it set (None: none)."""
+
+    tx_id: str
+    validation_code: str
+    event_name: str | None
+    event_payload: bytes | None
+
+
 class EventStream(Protocol):
     def __iter__(self) -> Iterator[LedgerEvent]: ...
 
@@ -61,6 +71,10 @@ class Ledger(Protocol):
 
     def evaluate(self, caller: Caller, function: str, args: list[bytes]) -> bytes:
         """Raises ChaincodeRejected, LedgerUnavailable."""
+        ...
+
+    def transaction(self, caller: Caller, tx_id: str) -> LedgerTransaction:
+        """A committed transaction, read from the ledger (qscc). Raises LedgerUnavailable, ServiceError."""
         ...
 
     def events(self, caller: Caller, start_block: int | None, after_tx_id: str | None) -> EventStream:

@@ -37,3 +37,5 @@ class Settings(BaseSettings):
     max_in_flight_writes: int = 32
     max_queued_writes: int = 512
     queue_timeout: int = 10
+    # Chaincode events kept in memory for every stream to read (and to resume from without the peer).
+    event_buffer: int = 10_000

@@ -11,6 +11,12 @@ listens (orderers, peers, chaincode servers: SANs = the node's name, localhost, 
 client use, since a node also dials others) or `client.crt`/`client.key` for identities (users, admins:
 client use only, no SANs, since nobody dials a client). Generation is idempotent: existing material is
 kept, and a file missing from an older data directory is added.
+
+Each org also gets its gateway's service identity, `users/gateway` (no API key: only the gateway process
+uses it, to read the chain's events and transactions once for all its callers). Its certificate carries
+role `gateway` and, besides the NodeOU `client`, a second OU `gateway`: Fabric's policies can name an OU
+(an ORGANIZATION_UNIT principal, see `network.channel_policies`), not a certificate attribute, and the NodeOU
+alone cannot tell this identity from a member's client certificate.
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ from network.endpoints import chaincode_server_name
 from network.topology import Org, Topology
 
 ATTRIBUTE_OID = x509.ObjectIdentifier("1.2.3.4.5.6.7.8.1")
+SERVICE_IDENTITY = "gateway"  # the user name, the role attribute and the extra OU of each gateway's identity
+SERVICE_OU = "gateway"
 _VALIDITY = dt.timedelta(days=3650)
 _NODE_OUS = """NodeOUs:
   Enable: true
@@ -63,10 +71,9 @@ def _write(path: Path, data: bytes, private: bool = False) -> None:
         path.chmod(0o600)
 
 
-def _name(org: Org, cn: str, ou: str | None = None) -> x509.Name:
+def _name(org: Org, cn: str, *ous: str) -> x509.Name:
     attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "US"), x509.NameAttribute(NameOID.ORGANIZATION_NAME, org.domain)]
-    if ou:
-        attrs.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, ou))
+    attrs += [x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, ou) for ou in ous]
     attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, cn))
     return x509.Name(attrs)
 
@@ -202,6 +209,10 @@ class OrgCrypto:
     def admin_tls(self) -> TlsPair:
         return self.user_tls("admin")
 
+    def service_msp(self) -> Path:
+        """The gateway's service identity (see the module's docstring)."""
+        return self.user_msp(SERVICE_IDENTITY)
+
 
 def _write_msp(
     folder: Path,
@@ -250,10 +261,14 @@ def generate(root: Path, topology: Topology) -> None:
         # A chaincode server has no MSP identity: it only answers its peer, over mutual TLS.
         server = chaincode_server_name(org)
         _ensure_tls(paths.chaincode_server_tls, tlsca, _name(org, server), _server_hosts(server))
-        users = [("admin", "admin", None)] + [(i.name, "client", i.role) for i in org.identities]
-        for name, ou, role in users:
+        users: list[tuple[str, tuple[str, ...], str | None]] = [
+            ("admin", ("admin",), None),
+            (SERVICE_IDENTITY, ("client", SERVICE_OU), SERVICE_IDENTITY),
+            *((i.name, ("client",), i.role) for i in org.identities),
+        ]
+        for name, ous, role in users:
             msp = paths.user_msp(name)
             if not (msp / "signcerts" / "cert.pem").exists():
-                cert, key = _issue(ca, _name(org, name, ou), role=role)
+                cert, key = _issue(ca, _name(org, name, *ous), role=role)
                 _write_msp(msp, ca, tlsca, cert, key)
             _ensure_tls(paths.user_tls(name), tlsca, _name(org, name))

@@ -1,10 +1,10 @@
-"""/v1/accounts: open, read, history, freeze, unfreeze."""
+"""/v1/accounts: open, list, read, history, freeze, unfreeze."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from chaincode import protocol
 from chaincode.access import Role
@@ -15,9 +15,12 @@ from gateway.api.problems import INPUT, READ, WRITE, problem_responses
 from gateway.api.results import read, written
 from gateway.api.schemas import (
     ACCOUNT_ID,
+    CURSOR_PATTERN,
+    HOLDER_PATTERN,
     AccountCreate,
     AccountHistoryPublic,
     AccountOpened,
+    AccountPage,
     AccountPublic,
     AccountStatusChanged,
     FreezeRequest,
@@ -49,6 +52,30 @@ def open_account(
 
     echo = {"account": body.id, "holder": body.holder, "holder_msp": msp, "holder_subject": subject}
     return AccountOpened.model_validate(written(c.writes.write(caller, key, build, lambda r, s: echo), response))
+
+
+@router.get("", responses=problem_responses(READ, INPUT))
+def list_accounts(
+    caller: CallerDep,
+    c: ComponentsDep,
+    holder: Annotated[
+        str | None, Query(pattern=HOLDER_PATTERN, description="only this identity's accounts, `Org/name`")
+    ] = None,
+    cursor: Annotated[str | None, Query(pattern=CURSOR_PATTERN, description="`next_cursor` of the last page")] = None,
+    limit: Annotated[int, Query(ge=1, le=protocol.MAX_PAGE)] = 50,
+) -> AccountPage:
+    """The accounts the caller may see (the chaincode decides), a page at a time, with balances."""
+    msp: str | None = None
+    subject: str | None = None
+    if holder is not None:
+        found = c.directory.holder(holder)
+        if found is None:
+            # No such identity holds nothing: the same answer as a holder the caller may not see.
+            return AccountPage(accounts=[], next_cursor=None)
+        msp, subject = found
+    raw = read(c, caller, protocol.ListAccounts(msp, subject, cursor, limit))
+    accounts = [AccountPublic.model_validate({**a, "balances": balances(a["balances"])}) for a in raw["accounts"]]
+    return AccountPage(accounts=accounts, next_cursor=raw["next_cursor"])
 
 
 @router.get("/{account_id}", responses=problem_responses(READ, INPUT, (ErrorCode.UNKNOWN_ACCOUNT,)))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -29,11 +30,21 @@ _HTTP_CODES = {400: "INVALID_ARGUMENT", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOW
 
 def create_app(components: Components, *, org: str, limits: FrontDoorLimits | None = None) -> FastAPI:
     """The gateway's HTTP app; `limits` are the front door's (authentication first, caps, admission)."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        components.events.start()  # the one reader of the chain's events, for every stream
+        try:
+            yield
+        finally:
+            components.events.close()
+
     app = FastAPI(
         title=f"Tokenized deposits gateway — {org}",
         version="1.0",
         description="Every error is `application/problem+json` (RFC 9457) with a stable `code`; each operation "
         "lists the statuses and codes it can answer. A method a path does not support is a 405 with `Allow`.",
+        lifespan=lifespan,
     )
     app.state.components = components
     registry = CollectorRegistry()
@@ -44,6 +55,9 @@ def create_app(components: Components, *, org: str, limits: FrontDoorLimits | No
         "writes re-endorsed after an MVCC/phantom conflict or endorser mismatch",
         registry=registry,
     ).set_function(lambda: components.writes.conflict_retries)
+    Gauge("gateway_event_streams", "open /v1/events streams", registry=registry).set_function(
+        lambda: components.events.subscribers
+    )
 
     @app.exception_handler(ServiceError)
     async def service_error(_: Request, exc: ServiceError) -> JSONResponse:

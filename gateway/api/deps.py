@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityS
 from chaincode.access import Role
 from gateway.directory import Caller, Directory
 from gateway.errors import Forbidden, Unauthenticated
+from gateway.event_hub import EventHub
 from gateway.ledger import Ledger
 from gateway.service import WriteService
 
@@ -20,6 +21,7 @@ class Components:
     directory: Directory
     ledger: Ledger
     writes: WriteService
+    events: EventHub
 
 
 def components(request: Request) -> Components:

@@ -1,27 +1,27 @@
 """/v1/events: committed chaincode events as server-sent events, resumable with Last-Event-ID.
 
 An event's id is `<block>:<tx_id>`; a client that reconnects with that id gets every later event once.
-The ledger stream is blocking, so a worker thread reads it and hands events to the response.
+Events come from the gateway's one `EventHub`; each caller receives exactly the events, and the part of
+each, that the visibility rule (`chaincode.access.visible_event`) lets it see.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
-import threading
 from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import StreamingResponse
 
+from chaincode import access
 from chaincode.protocol import EventType
 from gateway.api.deps import CallerDep, ComponentsDep
 from gateway.api.problems import AUTHENTICATED, problem_responses
 from gateway.api.schemas import TX_ID_PATTERN
 from gateway.errors import BadRequest, ServiceError, TooManyStreams
-from gateway.ledger import LedgerEvent
+from gateway.event_hub import LOST, HubEvent
 
 router = APIRouter(tags=["events"])
 
@@ -39,7 +39,7 @@ _EVENT_DATA = {
         "block_number": {"type": "integer", "minimum": 0},
         "tx_id": {"type": "string", "pattern": TX_ID_PATTERN},
         "type": {"enum": [t.value for t in EventType]},
-        "payload": {"type": ["object", "null"], "description": "the event's payload, as the contract wrote it"},
+        "payload": {"type": ["object", "null"], "description": "the part of the event's payload the caller may see"},
     },
 }
 # One server-sent event, as OpenAPI 3.2's `itemSchema` describes a stream's items.
@@ -66,15 +66,20 @@ def parse_event_id(value: str) -> tuple[int, str]:
     return int(block), tx_id
 
 
-def _frame(e: LedgerEvent) -> str:
+def frame(item: HubEvent, viewer: access.Caller) -> str | None:
+    """The SSE frame of the part of `item` the viewer may see, or None when it may see nothing of it."""
+    e = item.ledger
+    if item.event is None:
+        if not access.may_see_transaction(viewer, None):
+            return None
+        payload: object = None
+    else:
+        view = access.visible_event(viewer, item.event)
+        if view is None:
+            return None
+        payload = view.to_dict()
     data = json.dumps(
-        {
-            "block_number": e.block_number,
-            "tx_id": e.tx_id,
-            "type": e.name,
-            "payload": json.loads(e.payload) if e.payload else None,
-        },
-        sort_keys=True,
+        {"block_number": e.block_number, "tx_id": e.tx_id, "type": e.name, "payload": payload}, sort_keys=True
     )
     return f"id: {e.block_number}:{e.tx_id}\nevent: {e.name}\ndata: {data}\n\n"
 
@@ -101,38 +106,24 @@ async def events(
         int | None, Query(ge=0, le=MAX_BLOCK, description="start here (default: the next block)")
     ] = None,
 ) -> StreamingResponse:
-    start, after = parse_event_id(last_event_id) if last_event_id else (from_block, None)
-    stream = c.ledger.events(caller, start, after)
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=1000)
-    gone = threading.Event()  # the client disconnected: the pump must not block on a full queue forever
-
-    def hand_over(item: str | None) -> None:
-        while not gone.is_set():
-            try:
-                asyncio.run_coroutine_threadsafe(queue.put(item), loop).result(timeout=1)
-                return
-            except TimeoutError:
-                continue
-
-    def pump() -> None:
-        try:
-            for e in stream:
-                hand_over(_frame(e))
-        except ServiceError as exc:
-            hand_over(f"event: error\ndata: {json.dumps(exc.code)}\n\n")
-        finally:
-            hand_over(None)
-
-    threading.Thread(target=pump, name="sse-pump", daemon=True).start()
+    after = parse_event_id(last_event_id) if last_event_id else None
+    viewer = c.directory.viewer(caller)
+    subscription = c.events.subscribe(None if after else from_block, after)
 
     async def body() -> AsyncIterator[str]:
         try:
             yield ": connected\n\n"
-            while (item := await queue.get()) is not None:
-                yield item
+            async for item in subscription:
+                if item == LOST:
+                    yield f"event: error\ndata: {json.dumps('EVENTS_LOST')}\n\n"
+                    return
+                assert isinstance(item, HubEvent)
+                text = frame(item, viewer)
+                if text is not None:
+                    yield text
+        except ServiceError as exc:
+            yield f"event: error\ndata: {json.dumps(exc.code)}\n\n"
         finally:
-            gone.set()
-            stream.close()
+            await subscription.aclose()
 
     return StreamingResponse(body(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})

@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from chaincode import protocol
+from chaincode import access, protocol
+from chaincode.errors import ContractError
 from gateway.api.deps import CallerDep, ComponentsDep
 from gateway.api.money import to_decimal
 from gateway.api.problems import AUTHENTICATED, INPUT, READ, problem_responses
@@ -37,13 +38,27 @@ def supply(caller: CallerDep, c: ComponentsDep) -> dict[CurrencyCode, CurrencySu
 def transaction(
     tx_id: Annotated[str, Path(pattern=TX_ID_PATTERN)], caller: CallerDep, c: ComponentsDep
 ) -> TransactionPublic:
+    # Read as the gateway's service identity (members may not read the ledger directly); the visibility
+    # rule then decides, from the event the transaction set, whether this caller may know it exists.
     try:
-        s = c.ledger.status(caller, tx_id, wait=STATUS_WAIT_SECONDS)
+        s = c.ledger.status(c.directory.service, tx_id, wait=STATUS_WAIT_SECONDS)
     except CommitUnknown as exc:
         raise UnknownTransaction(f"no committed transaction {tx_id}") from exc
+    committed = c.ledger.transaction(c.directory.service, tx_id)
+    if not access.may_see_transaction(c.directory.viewer(caller), _event(committed.event_payload)):
+        raise UnknownTransaction(f"no committed transaction {tx_id}")  # not yours = not there
     return TransactionPublic(
         tx_id=tx_id,
         status=TxOutcome.COMMITTED if s.valid else TxOutcome.INVALID,
         validation_code=s.validation_code,
         block_number=s.block_number,
     )
+
+
+def _event(payload: bytes | None) -> protocol.Event | None:
+    if payload is None:
+        return None
+    try:
+        return protocol.Event.from_json(payload)
+    except ContractError:
+        return None  # not one of this contract's events: the rule treats it as having no parties

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from chaincode import domain
 from chaincode.access import Role
 from chaincode.domain import ACCOUNT_ID_PATTERN, AccountStatus, RedemptionStatus
+from chaincode.protocol import CURSOR_PATTERN as CURSOR_PATTERN_RE
 from chaincode.protocol import MAX_REASON, REFERENCE_PATTERN, EventType
 
 # The contract's own patterns: the API refuses early exactly what the ledger would refuse.
@@ -27,6 +28,8 @@ TX_ID_PATTERN = "^[0-9a-f]{64}$"
 _TEXT = "^[^\x00-\x1f\x7f-\x9f\U0010ffff]*$"
 # An identity reference `Org/name`; the gateway's OpenAPI lists the network's identities as its enum.
 HOLDER_PATTERN = "^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9][A-Za-z0-9._-]*$"
+# A list_accounts cursor, as the contract checks it (`protocol.CURSOR_PATTERN`).
+CURSOR_PATTERN = f"^{CURSOR_PATTERN_RE.pattern}$"
 
 
 def currency_codes() -> list[str]:
@@ -220,6 +223,11 @@ class AccountPublic(_Public):
     kyc_ref: str
     status: AccountStatus
     balances: dict[CurrencyCode, AmountOut] = Field(description="every currency, zero included")
+
+
+class AccountPage(_Public):
+    accounts: list[AccountPublic] = Field(description="in holder order; only those the caller may see")
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
 
 
 class HistoryEntryPublic(_Public):

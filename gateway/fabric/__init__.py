@@ -23,7 +23,7 @@ from gateway.fabric._events import ChaincodeEvent, ChaincodeEvents
 from gateway.fabric._gateway import Contract, Gateway, Network, connect
 from gateway.fabric._identity import Identity, Signer, load_msp
 from gateway.fabric._proposal import Proposal
-from gateway.fabric._transaction import Commit, Status, SubmitResult, Transaction
+from gateway.fabric._transaction import Commit, CommittedTransaction, Status, SubmitResult, Transaction
 
 __all__ = [
     "ChaincodeEvent",
@@ -32,6 +32,7 @@ __all__ = [
     "Commit",
     "CommitError",
     "CommitStatusError",
+    "CommittedTransaction",
     "Contract",
     "EndorseError",
     "ErrorDetail",

@@ -14,7 +14,16 @@ from gateway.fabric._errors import CommitError
 from gateway.fabric._events import ChaincodeEvents, open_chaincode_events
 from gateway.fabric._identity import Identity, Signer
 from gateway.fabric._proposal import Proposal, as_bytes_args
-from gateway.fabric._transaction import Status, SubmitResult, Transaction, commit_status
+from gateway.fabric._transaction import (
+    CommittedTransaction,
+    Status,
+    SubmitResult,
+    Transaction,
+    commit_status,
+    read_processed_transaction,
+)
+
+QSCC = "qscc"  # the query system chaincode: blocks and transactions, subject to the channel's qscc/* ACLs
 
 
 def connect(
@@ -136,6 +145,16 @@ class Network:
         Raises CommitStatusError (unknown outcome, e.g. the wait timed out: ask again).
         """
         return commit_status(self._context, transaction_id, timeout)
+
+    def get_transaction(self, transaction_id: str) -> CommittedTransaction:
+        """The committed transaction `transaction_id`, read with qscc GetTransactionByID on the gateway peer.
+
+        Raises EvaluateError (e.g. no such transaction, or this identity may not use qscc), ValueError
+        when the peer's answer is no endorser transaction of this channel.
+        """
+        contract = Contract(self._context, QSCC)
+        data = contract.evaluate_transaction("GetTransactionByID", [self.name, transaction_id])
+        return read_processed_transaction(data, self.name)
 
     def get_chaincode_events(
         self,

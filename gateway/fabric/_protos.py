@@ -9,6 +9,7 @@ from fabric_protos.gateway import gateway_pb2 as gateway
 from fabric_protos.gateway import gateway_pb2_grpc as gateway_grpc
 from fabric_protos.msp import identities_pb2 as identities
 from fabric_protos.orderer import ab_pb2 as orderer
+from fabric_protos.peer import chaincode_event_pb2 as chaincode_event
 from fabric_protos.peer import chaincode_pb2 as chaincode
 from fabric_protos.peer import proposal_pb2 as proposal
 from fabric_protos.peer import proposal_response_pb2 as proposal_response
@@ -19,6 +20,7 @@ from google.rpc import status_pb2 as rpc_status
 __all__ = [
     "DecodeError",
     "chaincode",
+    "chaincode_event",
     "common",
     "gateway",
     "gateway_grpc",

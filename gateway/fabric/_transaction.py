@@ -123,6 +123,51 @@ def validation_code_name(code: int) -> str:
         return f"UNKNOWN_VALIDATION_CODE_{code}"
 
 
+@dataclass(frozen=True, slots=True)
+class CommittedTransaction:
+    """A transaction as the ledger holds it (qscc GetTransactionByID): its validation code and the chaincode
+    event it set, if any (an invalid transaction keeps its event here, though it was never delivered)."""
+
+    transaction_id: str
+    code: int
+    code_name: str
+    event_name: str | None
+    event_payload: bytes | None
+
+
+def read_processed_transaction(data: bytes, channel_name: str) -> CommittedTransaction:
+    """Decode qscc's ProcessedTransaction. Raises ValueError when it is not an endorser transaction."""
+    try:
+        processed = _protos.transaction.ProcessedTransaction.FromString(data)
+    except _protos.DecodeError as exc:
+        raise ValueError(f"not a processed transaction: {exc}") from exc
+    envelope = processed.transactionEnvelope
+    tx_id, _ = _parse_envelope(envelope, channel_name)
+    action = _chaincode_action(envelope)
+    name: str | None = None
+    payload: bytes | None = None
+    if action.events:
+        try:
+            event = _protos.chaincode_event.ChaincodeEvent.FromString(action.events)
+        except _protos.DecodeError as exc:
+            raise ValueError(f"malformed chaincode event: {exc}") from exc
+        if event.event_name:
+            name, payload = str(event.event_name), bytes(event.payload)
+    code = int(processed.validationCode)
+    return CommittedTransaction(tx_id, code, validation_code_name(code), name, payload)
+
+
+def _chaincode_action(envelope: Any) -> Any:
+    """Envelope → … → ChaincodeAction of an endorser transaction already checked by _parse_envelope."""
+    payload = _protos.common.Payload.FromString(envelope.payload)
+    transaction = _protos.transaction.Transaction.FromString(payload.data)
+    action_payload = _protos.transaction.ChaincodeActionPayload.FromString(transaction.actions[0].payload)
+    response_payload = _protos.proposal_response.ProposalResponsePayload.FromString(
+        action_payload.action.proposal_response_payload
+    )
+    return _protos.proposal.ChaincodeAction.FromString(response_payload.extension)
+
+
 def _parse_envelope(envelope: Any, channel_name: str) -> tuple[str, bytes]:
     """The transaction id and chaincode result of a signed endorser transaction envelope.
 

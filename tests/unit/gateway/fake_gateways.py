@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from gateway.api.app import create_app
 from gateway.api.deps import Components
 from gateway.directory import Directory, ensure_api_keys
+from gateway.event_hub import EventHub
 from gateway.idempotency import IdempotencyStore
 from gateway.service import WriteService
 from network import pki
@@ -38,8 +39,10 @@ class FakeGateways:
                 self.keys[f"{org.name}/{name}"] = key
             store = IdempotencyStore(state_dir / f"{org.name}.sqlite3")
             self._stores.append(store)
-            components = Components(Directory(topology, layout, org), self.ledger, WriteService(self.ledger, store))
-            self.apps[org.name] = create_app(components, org=org.name)
+            directory = Directory(topology, layout, org)
+            hub = EventHub(self.ledger, directory.service)
+            components = Components(directory, self.ledger, WriteService(self.ledger, store), hub)
+            self.apps[org.name] = create_app(components, org=org.name)  # the hub starts with the app's lifespan
 
     def app_of(self, ref: str) -> FastAPI:
         return self.apps[ref.split("/")[0]]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -17,20 +18,7 @@ from chaincode.memory_stub import CommitConflict, MemoryStub, WorldState
 from chaincode.stub import Creator, TxTimestamp
 from gateway.directory import Caller
 from gateway.errors import ChaincodeRejected, CommitUnknown, RetryableConflict
-from gateway.ledger import Endorsed, EventStream, LedgerEvent, TxStatus
-
-
-@dataclass
-class _Events:
-    """The events committed so far; the stream ends there (a live one would wait for more)."""
-
-    events: list[LedgerEvent]
-
-    def __iter__(self) -> Iterator[LedgerEvent]:
-        return iter(self.events)
-
-    def close(self) -> None:
-        pass
+from gateway.ledger import Endorsed, LedgerEvent, LedgerTransaction, TxStatus
 
 
 @dataclass
@@ -39,6 +27,8 @@ class FakeLedger:
     pending: dict[bytes, MemoryStub] = field(default_factory=dict)
     committed: dict[str, TxStatus] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=itertools.count)
+    event_blocks: list[int] = field(default_factory=list)  # the block of each world event, in order
+    event_readers: list[str] = field(default_factory=list)  # the caller of each events() call
 
     def _run(self, caller: Caller, function: str, args: list[bytes]) -> tuple[MemoryStub, bytes]:
         n = next(self._ids)
@@ -71,6 +61,7 @@ class FakeLedger:
             raise RetryableConflict(exc.validation_code) from exc
         status = TxStatus(stub.tx_id, True, True, "VALID", self.world.height)
         self.committed[stub.tx_id] = status
+        self.event_blocks += [self.world.height] * (len(self.world.events) - len(self.event_blocks))
         return status
 
     def status(self, caller: Caller, tx_id: str, wait: int | None = None) -> TxStatus:
@@ -81,8 +72,45 @@ class FakeLedger:
     def evaluate(self, caller: Caller, function: str, args: list[bytes]) -> bytes:
         return self._run(caller, function, args)[1]
 
-    def events(self, caller: Caller, start_block: int | None, after_tx_id: str | None) -> EventStream:
-        return _Events([LedgerEvent(0, e.tx_id, e.name, e.payload) for e in self.world.events])
+    def transaction(self, caller: Caller, tx_id: str) -> LedgerTransaction:
+        found = next((e for e in self.world.events if e.tx_id == tx_id), None)
+        return LedgerTransaction(
+            tx_id, "VALID", None if found is None else found.name, None if found is None else found.payload
+        )
+
+    def events(self, caller: Caller, start_block: int | None, after_tx_id: str | None) -> FakeEvents:
+        self.event_readers.append(caller.ref)
+        return FakeEvents(self, start_block, after_tx_id)
 
     def close(self) -> None:
         pass
+
+
+class FakeEvents:
+    """A live stream over the fake's committed events, like the peer's: from start_block (None: the next
+    commit), skipping the start block's events up to after_tx_id; blocks until closed."""
+
+    def __init__(self, ledger: FakeLedger, start_block: int | None, after_tx_id: str | None) -> None:
+        self._ledger = ledger
+        self._closed = threading.Event()
+        self._next = len(ledger.world.events) if start_block is None else 0
+        self._start_block = start_block or 0
+        self._skip_through = after_tx_id
+
+    def __iter__(self) -> Iterator[LedgerEvent]:
+        while not self._closed.is_set():
+            events, blocks = self._ledger.world.events, self._ledger.event_blocks
+            while self._next < min(len(events), len(blocks)):
+                e, block = events[self._next], blocks[self._next]
+                self._next += 1
+                if block < self._start_block:
+                    continue
+                if self._skip_through is not None and block == self._start_block:
+                    if e.tx_id == self._skip_through:
+                        self._skip_through = None
+                    continue
+                yield LedgerEvent(block, e.tx_id, e.name, e.payload)
+            self._closed.wait(0.01)
+
+    def close(self) -> None:
+        self._closed.set()

@@ -133,3 +133,62 @@ def test_metrics_count_requests_and_conflict_retries(api: Clients) -> None:
     text = api.clients["AuditorOrg"].get("/metrics").text
     assert 'gateway_requests_total{method="GET",route="/v1/supply",status="200"} 1.0' in text
     assert "gateway_conflict_retries 0.0" in text
+
+
+def _setup_two_holders(api: Clients) -> str:
+    for account, holder in (("acme", "buyer-us"), ("shen", "seller-cn")):
+        body = {"id": account, "holder": f"PlatformOrg/{holder}", "kyc_ref": "K"}
+        _ok(api.call("BankOrg/issuer", "POST", "/v1/accounts", body))
+    _ok(
+        api.call(
+            "BankOrg/issuer",
+            "POST",
+            "/v1/mints",
+            {"account": "acme", "currency": "USD", "amount": "10.00", "reserve_ref": "R1"},
+        )
+    )
+    return str(_ok(api.call("PlatformOrg/buyer-us", "GET", "/v1/accounts/acme"))["id"])
+
+
+def test_list_accounts_per_caller(api: Clients) -> None:
+    _setup_two_holders(api)
+    everyone = {"acme", "shen"}
+    for ref, expected in (
+        ("BankOrg/issuer", everyone),
+        ("AuditorOrg/auditor", everyone),
+        ("PlatformOrg/operator", everyone),
+        ("PlatformOrg/buyer-us", {"acme"}),
+        ("PlatformOrg/seller-cn", {"shen"}),
+    ):
+        page = _ok(api.call(ref, "GET", "/v1/accounts"))
+        assert {a["id"] for a in page["accounts"]} == expected, ref  # type: ignore[attr-defined]
+    page = _ok(api.call("AuditorOrg/auditor", "GET", "/v1/accounts?limit=1"))
+    assert len(page["accounts"]) == 1 and page["next_cursor"]  # type: ignore[arg-type]
+    rest = _ok(api.call("AuditorOrg/auditor", "GET", f"/v1/accounts?limit=1&cursor={page['next_cursor']}"))
+    assert {a["id"] for a in [*page["accounts"], *rest["accounts"]]} == everyone  # type: ignore[misc]
+    by_seller = _ok(api.call("BankOrg/issuer", "GET", "/v1/accounts?holder=PlatformOrg/seller-cn"))
+    assert [a["id"] for a in by_seller["accounts"]] == ["shen"]  # type: ignore[attr-defined]
+    assert by_seller["accounts"][0]["balances"] == {"EUR": "0.00", "USD": "0.00"}  # type: ignore[index]
+    none = {"accounts": [], "next_cursor": None}
+    assert _ok(api.call("PlatformOrg/buyer-us", "GET", "/v1/accounts?holder=PlatformOrg/seller-cn")) == none
+    assert _ok(api.call("BankOrg/issuer", "GET", "/v1/accounts?holder=PlatformOrg/nobody")) == none
+
+
+def test_not_yours_answers_like_not_there(api: Clients) -> None:
+    _setup_two_holders(api)
+    for path in ("/v1/accounts/acme", "/v1/accounts/acme/history"):
+        hidden = api.call("PlatformOrg/seller-cn", "GET", path)
+        missing = api.call("PlatformOrg/seller-cn", "GET", path.replace("acme", "zzzz"))
+        assert hidden.status_code == missing.status_code == 404  # type: ignore[attr-defined]
+        assert hidden.json() == {**missing.json(), "detail": missing.json()["detail"].replace("zzzz", "acme")}  # type: ignore[attr-defined]
+
+
+def test_a_transaction_is_seen_by_its_parties_only(api: Clients) -> None:
+    _setup_two_holders(api)
+    minted = next(t for t in api.ledger.committed.values() if t.block_number == 3).tx_id
+    assert _ok(api.call("PlatformOrg/buyer-us", "GET", f"/v1/transactions/{minted}"))["status"] == "committed"
+    assert _ok(api.call("AuditorOrg/auditor", "GET", f"/v1/transactions/{minted}"))["block_number"] == 3
+    hidden = api.call("PlatformOrg/seller-cn", "GET", f"/v1/transactions/{minted}")
+    missing = api.call("PlatformOrg/seller-cn", "GET", f"/v1/transactions/{'0' * 64}")
+    assert hidden.status_code == missing.status_code == 404  # type: ignore[attr-defined]
+    assert hidden.json()["code"] == missing.json()["code"] == "UNKNOWN_TRANSACTION"  # type: ignore[attr-defined]
