@@ -228,10 +228,10 @@ class EventHub:
             gone.set()
             stream.close()
 
-    def wait_started(self, timeout: float = 5.0) -> bool:
-        """True once the reader has opened its stream (tests and the capacity script wait on it)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+    def wait_started(self, timeout: int = 5) -> bool:
+        """True once the reader has opened its stream (tests wait on it)."""
+        deadline = time.monotonic_ns() + timeout * 1_000_000_000
+        while time.monotonic_ns() < deadline:
             with self._lock:
                 if self._stream is not None:
                     return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Path
@@ -40,12 +41,16 @@ def transaction(
 ) -> TransactionPublic:
     # Read as the gateway's service identity (members may not read the ledger directly); the visibility
     # rule then decides, from the event the transaction set, whether this caller may know it exists.
+    started = time.monotonic_ns()
     try:
         s = c.ledger.status(c.directory.service, tx_id, wait=STATUS_WAIT_SECONDS)
     except CommitUnknown as exc:
         raise UnknownTransaction(f"no committed transaction {tx_id}") from exc
     committed = c.ledger.transaction(c.directory.service, tx_id)
     if not access.may_see_transaction(c.directory.viewer(caller), _event(committed.event_payload)):
+        # An unknown id answers after the status wait; a hidden one must not answer sooner.
+        left = STATUS_WAIT_SECONDS * 1_000_000_000 - (time.monotonic_ns() - started)
+        time.sleep(max(0, left) / 1_000_000_000)
         raise UnknownTransaction(f"no committed transaction {tx_id}")  # not yours = not there
     return TransactionPublic(
         tx_id=tx_id,

@@ -195,18 +195,24 @@ def test_auth_matrix_forbidden_writes_change_nothing(apis: Apis, funded: tuple[s
             if ref in allowed:
                 continue
             r = api.post(path.format(acct=buyer, red=red_id), bodies[name])
-            assert (r.status_code, r.json()["code"]) in {(403, "FORBIDDEN"), (403, "UNAUTHORIZED")}, (ref, name, r.text)
-    # The seller holds no key to the buyer's account: the contract refuses it (the gateway lets holders try).
+            refused = {(403, "FORBIDDEN"), (403, "UNAUTHORIZED"), (404, "UNKNOWN_ACCOUNT")}
+            assert (r.status_code, r.json()["code"]) in refused, (ref, name, r.text)
+    # The seller may not see the buyer's account: the contract answers as if it did not exist (the gateway
+    # lets holders try).
     r = apis[SELLER].post("/v1/transfers", bodies["transfer"])
-    assert (r.status_code, r.json()["code"]) == (403, "UNAUTHORIZED")
+    assert (r.status_code, r.json()["code"]) == (404, "UNKNOWN_ACCOUNT")
     assert (balances(apis, buyer), balances(apis, seller)) == before
     assert apis[AUDITOR].ok("GET", "/v1/supply") == supply_before
     assert apis[AUDITOR].ok("GET", f"/v1/accounts/{buyer}")["status"] == "active"
     assert apis[AUDITOR].ok("GET", f"/v1/redemptions/{red_id}")["status"] == "pending"
-    # Reads a holder may not make: another holder's account, history and redemption.
-    for path in (f"/v1/accounts/{buyer}", f"/v1/accounts/{buyer}/history", f"/v1/redemptions/{red_id}"):
+    # Reads a holder may not make: another holder's account, history and redemption, as if they did not exist.
+    for path, code in (
+        (f"/v1/accounts/{buyer}", "UNKNOWN_ACCOUNT"),
+        (f"/v1/accounts/{buyer}/history", "UNKNOWN_ACCOUNT"),
+        (f"/v1/redemptions/{red_id}", "UNKNOWN_REDEMPTION"),
+    ):
         r = apis[SELLER].get(path)
-        assert (r.status_code, r.json()["code"]) == (403, "UNAUTHORIZED"), path
+        assert (r.status_code, r.json()["code"]) == (404, code), path
 
 
 def test_idempotency_replay_mismatch_and_concurrent_duplicates(apis: Apis, funded: tuple[str, str]) -> None:
