@@ -1,4 +1,10 @@
-"""configtx.yaml derived from the topology, and the channel's genesis block made by `configtxgen`."""
+"""configtx.yaml derived from the topology, and the channel's genesis block made by `configtxgen`.
+
+Reading the ledger is for nodes, admins and gateways only (`network.channel_policies`): each org's Readers
+policy admits its admins, peers, orderers and gateway service identity, and the ACLs send every block,
+event and qscc read to the Readers. Members keep what they need to transact: `peer/Propose` (endorse and
+evaluate) and `gateway/CommitStatus` go to the Writers, and the orderers' Broadcast checks the Writers too.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from network import channel_policies
 from network.endpoints import NATIVE, Endpoints
 from network.pki import OrgCrypto
 from network.topology import Org, Topology
@@ -30,7 +37,8 @@ def _org_section(crypto_root: Path, org: Org, endpoints: Endpoints) -> dict[str,
         "ID": m,
         "MSPDir": str(OrgCrypto(crypto_root, org).msp),
         "Policies": {
-            "Readers": _sig(f"OR('{m}.admin', '{m}.peer', '{m}.client', '{m}.orderer')"),
+            # What configtxgen can say; make_genesis_block adds the gateway's OU (channel_policies).
+            "Readers": _sig(f"OR('{m}.admin', '{m}.peer', '{m}.orderer')"),
             "Writers": _sig(f"OR('{m}.admin', '{m}.client')"),
             "Admins": _sig(f"OR('{m}.admin')"),
             "Endorsement": _sig(f"OR('{m}.peer')"),
@@ -38,6 +46,27 @@ def _org_section(crypto_root: Path, org: Org, endpoints: Endpoints) -> dict[str,
         "OrdererEndpoints": [endpoints.address(org.orderer.id, org.orderer.port)],
         "AnchorPeers": [{"Host": endpoints.host(org.peer.id), "Port": org.peer.port}],
     }
+
+
+_READERS = "/Channel/Application/Readers"
+_WRITERS = "/Channel/Application/Writers"
+# Every ledger read a member could make around the gateway, and the two calls members keep.
+ACLS: dict[str, str] = {
+    "event/Block": _READERS,
+    "event/FilteredBlock": _READERS,
+    "gateway/ChaincodeEvents": _READERS,
+    "qscc/GetChainInfo": _READERS,
+    "qscc/GetBlockByNumber": _READERS,
+    "qscc/GetBlockByHash": _READERS,
+    "qscc/GetTransactionByID": _READERS,
+    "qscc/GetBlockByTxID": _READERS,
+    "cscc/GetConfigBlock": _READERS,
+    "cscc/GetChannelConfig": _READERS,
+    "peer/Propose": _WRITERS,
+    # Waiting for one's own commit reveals a validation code and a block number, for a transaction id only
+    # its submitter knows: members keep it, so a Fabric Gateway client of their own can still submit.
+    "gateway/CommitStatus": _WRITERS,
+}
 
 
 def render(topology: Topology, crypto_root: Path, endpoints: Endpoints = NATIVE) -> dict[str, Any]:
@@ -96,6 +125,7 @@ def render(topology: Topology, crypto_root: Path, endpoints: Endpoints = NATIVE)
                 },
                 "Application": {
                     "Organizations": orgs,
+                    "ACLs": dict(ACLS),
                     "Policies": {
                         "Readers": _meta("ANY Readers"),
                         "Writers": _meta("ANY Writers"),
@@ -115,13 +145,16 @@ def make_genesis_block(
 ) -> Path:
     """Write configtx.yaml into workdir and run configtxgen; returns the block's path (kept if present).
 
-    Raises subprocess.CalledProcessError when configtxgen fails.
+    configtxgen writes the block; each org's Readers policy is then rewritten with the principal its
+    policy language lacks (`channel_policies.restrict_readers`). Raises subprocess.CalledProcessError when
+    configtxgen fails.
     """
     block = workdir / f"{topology.channel}.block"
     if block.exists():
         return block
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "configtx.yaml").write_text(yaml.safe_dump(render(topology, crypto_root, endpoints), sort_keys=False))
+    raw = workdir / f"{topology.channel}.configtxgen.block"
     subprocess.run(
         [
             str(configtxgen),
@@ -130,7 +163,7 @@ def make_genesis_block(
             "-channelID",
             topology.channel,
             "-outputBlock",
-            str(block),
+            str(raw),
             "-configPath",
             str(workdir),
         ],
@@ -138,4 +171,7 @@ def make_genesis_block(
         capture_output=True,
         text=True,
     )
+    # Only the finished block takes the final name: a failure here leaves nothing a later `up` would keep.
+    block.write_bytes(channel_policies.restrict_readers(raw.read_bytes(), topology, crypto_root))
+    raw.unlink()
     return block
