@@ -93,11 +93,13 @@ def _sub(a: str, b: str) -> str:
 def test_freeze_blocks_both_directions_and_unfreeze_restores(apis: Apis, funded: tuple[str, str]) -> None:
     buyer, seller = funded
     apis[COMPLIANCE].ok("POST", f"/v1/accounts/{seller}/freeze", {"reason": "sanctions screening"})
+    apis.sync()  # the buyer's transfer is endorsed on PlatformOrg's peer too: let it commit the freeze first
     r = apis[BUYER].post(
         "/v1/transfers", {"from": buyer, "to": seller, "currency": "USD", "amount": "1.00", "reference": "INV-F"}
     )
     assert (r.status_code, r.json()["code"]) == (422, "ACCOUNT_FROZEN")
     apis[COMPLIANCE].ok("POST", f"/v1/accounts/{seller}/unfreeze")
+    apis.sync()
     apis[BUYER].ok(
         "POST",
         "/v1/transfers",
