@@ -400,7 +400,8 @@ async def list_accounts(tx: _Tx, args: ListAccounts) -> AccountPage:
     """The accounts the caller may see, under the optional holder filter, one page at a time. A filter
     naming someone the caller may not see lists nothing, as if that holder had no account.
 
-    Raises ContractError(UNAUTHORIZED: no reader role; INVALID_ARGUMENT: a cursor outside the listing).
+    Raises ContractError(UNAUTHORIZED: no reader role). A cursor that is not one of this listing's lists
+    nothing, like the end of it.
     """
     access.require_reader(tx.caller)
     scope = access.listing_scope(tx.caller, args.holder_msp, args.holder_subject)
@@ -414,13 +415,14 @@ async def list_accounts(tx: _Tx, args: ListAccounts) -> AccountPage:
 
 
 def _cursor_key(cursor: str | None) -> str | None:
-    """A cursor is the hex of the next page's first ledger key. Raises ContractError(INVALID_ARGUMENT)."""
+    """A cursor is the hex of the next page's first ledger key; one that is no UTF-8 text is mapped to a key
+    no listing holds (U+0000 alone), so it lists nothing."""
     if cursor is None:
         return None
     try:
         return bytes.fromhex(cursor).decode("utf-8")
     except UnicodeDecodeError:
-        raise ContractError(ErrorCode.INVALID_ARGUMENT, "the cursor is not one list_accounts gave") from None
+        return "\x00"
 
 
 async def get_account_history(tx: _Tx, args: GetAccountHistory) -> AccountHistory:

@@ -224,13 +224,13 @@ class Books:
         """At most `limit` accounts from the holder index under `scope` (see `open_account`), starting at the
         key `cursor` (None: the start); and the key the next page starts at (None: this is the last page).
 
-        A paginated read (Fabric allows it in read-only transactions only). Raises
-        ContractError(INVALID_ARGUMENT) for a cursor outside the scope: a cursor can never widen a listing.
+        A paginated read (Fabric allows it in read-only transactions only). A cursor outside the scope lists
+        nothing: a cursor can never widen a listing, and another caller's cursor reads like the end of one.
         """
         start, end = prefix_range(ACCOUNT_BY_HOLDER, *scope)
         if cursor is not None:
             if not start <= cursor < end:
-                raise ContractError(ErrorCode.INVALID_ARGUMENT, "the cursor does not belong to this listing")
+                return [], None
             start = cursor
         pairs, bookmark = await self._stub.get_state_by_range_page(start, end, limit)
         accounts = [await self.account(decode(value)["account_id"]) for _, value in pairs]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -26,6 +27,17 @@ log = logging.getLogger(__name__)
 
 # The frameworks' own refusals (a body that is not JSON, no route, method not allowed), with stable codes.
 _HTTP_CODES = {400: "INVALID_ARGUMENT", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+
+
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def _documented_methods(doc: dict[str, Any], path: str) -> list[str]:
+    """The methods the OpenAPI document lists for the path template that `path` fills; [] for none."""
+    for template, item in doc.get("paths", {}).items():
+        if re.fullmatch(re.sub(r"\{[^/}]+\}", "[^/]+", template), path):
+            return sorted(m.upper() for m in item if m in _METHODS)
+    return []
 
 
 def create_app(components: Components, *, org: str, limits: FrontDoorLimits | None = None) -> FastAPI:
@@ -69,10 +81,14 @@ def create_app(components: Components, *, org: str, limits: FrontDoorLimits | No
         return problem(400, "INVALID_ARGUMENT", where)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        # Starlette puts `Allow` on its 405s; RFC 9110 requires it there.
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # Starlette puts `Allow` on its 405s (RFC 9110 requires it there), but only the first matching
+        # route's methods: a path served by two routes (GET and POST /v1/accounts) needs all it documents.
         code = _HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
-        return problem(exc.status_code, code, str(exc.detail), dict(exc.headers or {}))
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405 and (methods := _documented_methods(app.openapi(), request.url.path)):
+            headers["Allow"] = ", ".join(methods)
+        return problem(exc.status_code, code, str(exc.detail), headers)
 
     @app.exception_handler(Exception)
     async def internal(_: Request, exc: Exception) -> JSONResponse:

@@ -28,6 +28,7 @@ from network.network import Network
 from network.nodes import admin_cli_env
 from network.pki import SERVICE_IDENTITY, OrgCrypto
 from network.topology import Org
+from tests.e2e.conftest import connect_as
 
 MEMBERS = ("buyer-us", "seller-cn", "operator")  # PlatformOrg's; BankOrg's and AuditorOrg's below
 BANK_MEMBERS = ("issuer", "compliance")
@@ -58,9 +59,16 @@ def deliver_envelope(network: Network, org: Org, name: str) -> common_pb2.Envelo
     return common_pb2.Envelope(payload=payload, signature=signer.sign(payload))
 
 
-def channel_to(network: Network, org: Org, address: str) -> grpc.Channel:
-    ca = OrgCrypto(network.layout.crypto, org).tls_ca_cert.read_bytes()
-    return grpc.secure_channel(address, grpc.ssl_channel_credentials(root_certificates=ca))
+def channel_to(network: Network, org: Org, name: str, address: str) -> grpc.Channel:
+    """A TLS channel presenting `name`'s own client pair (the nodes require one)."""
+    crypto = OrgCrypto(network.layout.crypto, org)
+    tls = crypto.user_tls(name)
+    credentials = grpc.ssl_channel_credentials(
+        root_certificates=crypto.tls_ca_cert.read_bytes(),
+        private_key=tls.key.read_bytes(),
+        certificate_chain=tls.cert.read_bytes(),
+    )
+    return grpc.secure_channel(address, credentials)
 
 
 def delivered(responses: Iterator[object]) -> str:
@@ -75,26 +83,38 @@ def delivered(responses: Iterator[object]) -> str:
 
 
 def peer_deliver(network: Network, org: Org, name: str, *, filtered: bool) -> str:
-    with channel_to(network, org, org.peer.address) as ch:
+    with channel_to(network, org, name, org.peer.address) as ch:
         stub = events_pb2_grpc.DeliverStub(ch)
         call = stub.DeliverFiltered if filtered else stub.Deliver
         return delivered(call(iter([deliver_envelope(network, org, name)]), timeout=15))
 
 
 def orderer_deliver(network: Network, org: Org, name: str) -> str:
-    with channel_to(network, org, org.orderer.address) as ch:
+    with channel_to(network, org, name, org.orderer.address) as ch:
         stub = ab_pb2_grpc.AtomicBroadcastStub(ch)
         return delivered(stub.Deliver(iter([deliver_envelope(network, org, name)]), timeout=15))
 
 
 def peer_cli(network: Network, org: Org, name: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """The `peer` CLI signing as `name` (its own MSP folder), against org's peer or orderer."""
+    """The `peer` CLI signing as `name` (its own MSP folder and TLS client pair), against org's peer."""
+    crypto = OrgCrypto(network.layout.crypto, org)
+    tls = crypto.user_tls(name)
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "TMPDIR")}
     env.update(admin_cli_env(network.layout, org, network.tools.cfg))
-    env["CORE_PEER_MSPCONFIGPATH"] = str(OrgCrypto(network.layout.crypto, org).user_msp(name))
+    env["CORE_PEER_MSPCONFIGPATH"] = str(crypto.user_msp(name))
+    env["CORE_PEER_TLS_CLIENTCERT_FILE"] = str(tls.cert)
+    env["CORE_PEER_TLS_CLIENTKEY_FILE"] = str(tls.key)
     return subprocess.run(
         [str(network.tools.bindir / "peer"), *args], env=env, capture_output=True, text=True, timeout=60
     )
+
+
+def orderer_flags(network: Network, org: Org, name: str) -> list[str]:
+    """`peer channel fetch` flags for org's orderer, presenting `name`'s client pair."""
+    crypto = OrgCrypto(network.layout.crypto, org)
+    tls = crypto.user_tls(name)
+    server = ["-o", org.orderer.address, "--tls", "--cafile", str(crypto.tls_ca_cert)]
+    return [*server, "--clientauth", "--certfile", str(tls.cert), "--keyfile", str(tls.key)]
 
 
 def everyone(network: Network) -> list[tuple[Org, str]]:
@@ -143,10 +163,7 @@ def test_members_get_no_blocks_from_peers_or_orderers(network: Network, activity
 
 def test_members_get_no_chaincode_events_and_no_qscc(network: Network, activity: str) -> None:
     for org, name in everyone(network):
-        ident, signer = identity(network, org, name)
-        with fabric.connect(
-            org.peer.address, OrgCrypto(network.layout.crypto, org).tls_ca_cert.read_bytes(), ident, signer
-        ) as gw:
+        with connect_as(network, org, name) as gw:
             net = gw.get_network(network.topology.channel)
             with pytest.raises(fabric.ChaincodeEventsError) as refused:
                 for _ in net.get_chaincode_events(network.topology.chaincode.name, start_block=0):
@@ -160,9 +177,7 @@ def test_members_get_no_chaincode_events_and_no_qscc(network: Network, activity:
 
 def test_the_gateway_identity_reads_events_and_transactions(network: Network, activity: str) -> None:
     for org in network.topology.orgs:
-        ident, signer = identity(network, org, SERVICE_IDENTITY)
-        ca = OrgCrypto(network.layout.crypto, org).tls_ca_cert.read_bytes()
-        with fabric.connect(org.peer.address, ca, ident, signer) as gw:
+        with connect_as(network, org, SERVICE_IDENTITY) as gw:
             net = gw.get_network(network.topology.channel)
             found = net.get_transaction(activity)
             assert found.code_name == "VALID" and found.event_name == "AccountOpened"
@@ -203,18 +218,35 @@ def test_members_still_transact_through_the_peers_gateway(
 
 def test_the_peer_cli_as_a_member_is_refused(network: Network, activity: str, tmp_path: Path) -> None:
     platform = network.topology.org("PlatformOrg")
-    orderer = network.tools.orderer_tls_args(platform)
     channel = network.topology.channel
     info = peer_cli(network, platform, "buyer-us", "channel", "getinfo", "-c", channel)
     assert info.returncode != 0 and "access denied" in (info.stderr + info.stdout).lower(), info.stderr
     fetch = peer_cli(
-        network, platform, "buyer-us", "channel", "fetch", "newest", str(tmp_path / "b"), "-c", channel, *orderer
+        network,
+        platform,
+        "buyer-us",
+        "channel",
+        "fetch",
+        "newest",
+        str(tmp_path / "b"),
+        "-c",
+        channel,
+        *orderer_flags(network, platform, "buyer-us"),
     )
     assert fetch.returncode != 0 and "FORBIDDEN" in fetch.stderr + fetch.stdout, fetch.stderr
     # The org's admin, with the same commands, reads both.
     ok = peer_cli(network, platform, "admin", "channel", "getinfo", "-c", channel)
     assert ok.returncode == 0 and "Blockchain info" in ok.stdout, ok.stderr
     ok = peer_cli(
-        network, platform, "admin", "channel", "fetch", "newest", str(tmp_path / "a"), "-c", channel, *orderer
+        network,
+        platform,
+        "admin",
+        "channel",
+        "fetch",
+        "newest",
+        str(tmp_path / "a"),
+        "-c",
+        channel,
+        *orderer_flags(network, platform, "admin"),
     )
     assert ok.returncode == 0, ok.stderr

@@ -12,6 +12,7 @@ from gateway.api.app import create_app
 from gateway.api.deps import Components
 from gateway.api.front_door import FrontDoorLimits, TokenBucket
 from gateway.directory import Directory, ensure_api_keys
+from gateway.event_hub import EventHub
 from gateway.idempotency import IdempotencyStore
 from gateway.service import WriteService
 from network import pki
@@ -34,7 +35,9 @@ def platform(layout: Layout, tmp: Path, limits: FrontDoorLimits) -> tuple[TestCl
     org = topo.org("PlatformOrg")
     ledger = FakeLedger()
     writes = WriteService(ledger, IdempotencyStore(tmp / "idem.sqlite3"))
-    app = create_app(Components(Directory(topo, layout, org), ledger, writes), org=org.name, limits=limits)
+    directory = Directory(topo, layout, org)
+    components = Components(directory, ledger, writes, EventHub(ledger, directory.service))
+    app = create_app(components, org=org.name, limits=limits)
     keys = ensure_api_keys(layout, org)
     return TestClient(app), {"Authorization": f"Bearer {keys['buyer-us']}"}
 
