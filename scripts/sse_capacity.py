@@ -1,10 +1,14 @@
 """How many concurrent /v1/events clients one gateway holds, its memory with them, and the fan-out time.
 
 Usage: .venv/bin/python scripts/sse_capacity.py [--data-dir DIR] [--org PlatformOrg] [--steps 250,1000,2000]
-Start the network first (`deposits network up`). For each step it opens that many event streams to the org's
-gateway, spread over the org's identities, waits until every one is connected, reads the gateway's resident
-memory, commits one transfer that every one of those identities may see (a payment between two of the
-platform's holders), and times until every stream has received it; then it closes them all. Bounded: the
+                                               [--streams-per-key N]
+Start the network first (`deposits network up`). The front door allows each API key 100 streams (and 100
+requests/s); an org has only a few dev keys, so with --streams-per-key the script restarts the org's gateway
+with that cap (and the rate limit raised to match) for the run, and restarts it as configured at the end.
+For each step it opens that many event streams to the org's gateway, spread over the org's identities,
+waits until every one is connected, reads the gateway's resident memory, commits one transfer that every
+one of those identities may see (a payment between two of the platform's holders), and times until every
+stream has received it; then it closes them all. Bounded: the
 steps given, each within --timeout seconds; only 127.0.0.1 is contacted.
 """
 
@@ -12,8 +16,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import dataclasses
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -22,7 +29,9 @@ from gateway.directory import ensure_api_keys
 from network.endpoints import gateway_name
 from network.layout import Layout, default_data_dir
 from network.native import NativeRuntime
+from network.network import Network
 from network.ports import topology_for
+from network.topology import Org
 
 
 def rss_mib(pid: int) -> int:
@@ -90,12 +99,41 @@ async def step(url: str, keys: list[str], n: int, timeout: int, pay: object, pid
     )
 
 
+@contextlib.contextmanager
+def raised_caps(layout: Layout, org: Org, streams_per_key: int | None) -> Iterator[None]:
+    """The org's gateway restarted with a per-key stream cap of streams_per_key (None: as it is)."""
+    if streams_per_key is None:
+        yield
+        return
+    net = Network.open(layout)
+    service = net.gateway_service(org)
+    caps = {
+        "DEPOSITS_GATEWAY_STREAMS_PER_KEY": str(streams_per_key),
+        "DEPOSITS_GATEWAY_RATE_PER_KEY": str(streams_per_key),
+        "DEPOSITS_GATEWAY_BURST_PER_KEY": str(streams_per_key),
+    }
+    net.runtime.stop(service.name)
+    net.runtime.start(dataclasses.replace(service, env={**service.env, **caps}))
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"http://127.0.0.1:{org.gateway_port}/healthz", timeout=2).status_code == 200:
+                    break
+            time.sleep(0.5)
+        yield
+    finally:
+        net.runtime.stop(service.name)
+        net.start_gateways()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data-dir", type=Path, default=default_data_dir())
     ap.add_argument("--org", default="PlatformOrg")
     ap.add_argument("--steps", default="250,1000,2000")
     ap.add_argument("--timeout", type=int, default=120)
+    ap.add_argument("--streams-per-key", type=int, default=None)
     args = ap.parse_args()
     layout = Layout(args.data_dir)
     topo = topology_for(layout)
@@ -105,11 +143,12 @@ def main() -> None:
     keys = list(ensure_api_keys(layout, org).values())
     bank_key = ensure_api_keys(layout, bank)["issuer"]
     platform_keys = ensure_api_keys(layout, topo.org("PlatformOrg"))
-    pid = NativeRuntime(layout).pid(gateway_name(org))
-    if pid is None:
+    if NativeRuntime(layout).pid(gateway_name(org)) is None:
         raise SystemExit(f"the {org.name} gateway is not running: `deposits network up` first")
 
-    with httpx.Client(timeout=60) as http:
+    with raised_caps(layout, org, args.streams_per_key), httpx.Client(timeout=60) as http:
+        pid = NativeRuntime(layout).pid(gateway_name(org))
+        assert pid is not None
         bank_url = f"http://127.0.0.1:{bank.gateway_port}"
         platform_url = f"http://127.0.0.1:{topo.org('PlatformOrg').gateway_port}"
 

@@ -5,6 +5,7 @@ gateways' service identities keep reading."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import grpc
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from fabric_protos.common import common_pb2
 from fabric_protos.orderer import ab_pb2, ab_pb2_grpc
 from fabric_protos.peer import events_pb2_grpc
@@ -42,10 +45,13 @@ def deliver_envelope(network: Network, org: Org, name: str) -> common_pb2.Envelo
     """A signed request for the newest block, as `peer channel fetch newest` sends it."""
     ident, signer = identity(network, org, name)
     now = time.time_ns()
+    # Under mutual TLS the nodes check the request is bound to the TLS client certificate it came over.
+    tls_cert = x509.load_pem_x509_certificate(OrgCrypto(network.layout.crypto, org).user_tls(name).cert.read_bytes())
     channel_header = common_pb2.ChannelHeader(
         type=common_pb2.HeaderType.Value("DELIVER_SEEK_INFO"),
         channel_id=network.topology.channel,
         timestamp=timestamp_pb2.Timestamp(seconds=now // 1_000_000_000, nanos=now % 1_000_000_000),
+        tls_cert_hash=hashlib.sha256(tls_cert.public_bytes(serialization.Encoding.DER)).digest(),
     )
     signature_header = common_pb2.SignatureHeader(creator=ident.serialize(), nonce=os.urandom(24))
     newest = ab_pb2.SeekPosition(newest=ab_pb2.SeekNewest())
