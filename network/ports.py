@@ -12,11 +12,11 @@ import contextlib
 import fcntl
 import json
 import os
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 from network.layout import Layout
+from network.runtime import bind_error
 from network.topology import DEFAULT_TOPOLOGY, Topology, load_topology
 
 
@@ -50,16 +50,6 @@ def topology_for(layout: Layout, path: Path = DEFAULT_TOPOLOGY, port_base: int |
     return load_topology(path).with_port_base(port_base if port_base is not None else recorded_port_base(layout))
 
 
-def _free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 def _ephemeral_range() -> tuple[int, int]:
     try:
         low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
@@ -85,7 +75,7 @@ def reserve_port_block(topology: Topology, lock_dir: Path | None = None) -> Iter
             except BlockingIOError:
                 continue
             shifted = topology.with_port_base(base)
-            if all(_free(port) for _, port in shifted.ports()):
+            if all(bind_error(port) is None for _, port in shifted.ports()):
                 yield base
                 return
     raise RuntimeError(f"no free block of {span} ports below {ephemeral_low} on 127.0.0.1")

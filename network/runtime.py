@@ -68,20 +68,28 @@ class Runtime(Protocol):
         """After every service is stopped: remove what the runtime made (compose: containers, network)."""
 
 
+def bind_error(port: int) -> OSError | None:
+    """Why 127.0.0.1:port cannot be bound (as Fabric's and uvicorn's listeners bind it), or None if it can."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError as exc:
+            return exc
+    return None
+
+
 def check_free_ports(services: Sequence[Service], running: Callable[[str], bool]) -> None:
     """Raise PortInUseError if a port of a service that is not running cannot be bound on 127.0.0.1."""
     for svc in services:
         if running(svc.name):
             continue
         for port in svc.ports:
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                try:
-                    s.bind(("127.0.0.1", port))
-                except OSError as exc:
-                    raise PortInUseError(
-                        f"port {port} needed by {svc.name} is already in use on 127.0.0.1 ({exc.strerror})"
-                    ) from exc
+            exc = bind_error(port)
+            if exc is not None:
+                raise PortInUseError(
+                    f"port {port} needed by {svc.name} is already in use on 127.0.0.1 ({exc.strerror})"
+                ) from exc
 
 
 def recorded_runtime(layout: Layout) -> str | None:
