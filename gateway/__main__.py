@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import logging
 import sys
 
@@ -11,14 +13,17 @@ from gateway import fabric
 from gateway.api.app import create_app
 from gateway.api.deps import Components
 from gateway.api.front_door import FrontDoorLimits
-from gateway.directory import Directory
+from gateway.ca import LocalCA
+from gateway.directory import Directory, ensure_api_keys
 from gateway.event_hub import EventHub
 from gateway.fabric_ledger import FabricLedger, PeerEndpoint
 from gateway.idempotency import IdempotencyStore
+from gateway.members import MemberStore, Sealer
+from gateway.onboarding import Members
 from gateway.service import WriteService
 from gateway.settings import Settings
 from network.layout import Layout
-from network.pki import OrgCrypto
+from network.pki import SERVICE_IDENTITY, OrgCrypto
 from network.ports import topology_for
 
 
@@ -42,12 +47,30 @@ def main() -> int:
     store = IdempotencyStore(
         layout.gateways / org.name / "idempotency.sqlite3", retention=settings.idempotency_retention
     )
-    directory = Directory(topology, layout, org)
+    state = layout.gateways / org.name
+    crypto = OrgCrypto(layout.crypto, org)
+    member_key = (
+        base64.b64decode(settings.member_key.get_secret_value())
+        if settings.member_key is not None
+        else Sealer.load_or_create(state / "member.key")
+    )
+    member_store = MemberStore(state / "members.sqlite3")
+    members = Members(
+        org,
+        crypto,
+        member_store,
+        Sealer(member_key),
+        LocalCA(crypto.ca_dir, org, dt.timedelta(days=settings.member_validity_days)),
+        crypto.user_tls(SERVICE_IDENTITY),
+    )
+    members.import_topology(ensure_api_keys(layout, org))
+    directory = Directory(topology, layout, org, members)
     components = Components(
         directory,
         ledger,
         WriteService(ledger, store, max_attempts=settings.max_attempts, commit_timeout=settings.commit_timeout),
         EventHub(ledger, directory.service, capacity=settings.event_buffer),
+        members,
     )
     limits = FrontDoorLimits(
         body_limit=settings.body_limit,
@@ -66,6 +89,7 @@ def main() -> int:
     finally:
         ledger.close()
         store.close()
+        member_store.close()
     return 0
 
 

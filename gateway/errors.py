@@ -8,8 +8,13 @@
     ├── BodyTimeout              408 REQUEST_TIMEOUT (the body did not arrive in time)
     ├── Forbidden                403 FORBIDDEN (the gateway's own second-line role check)
     ├── BadRequest               400 INVALID_ARGUMENT (the gateway's own input validation)
-    │   ├── UnknownHolder        400 UNKNOWN_HOLDER (no such identity to open an account for)
+    │   ├── UnknownHolder        422 UNKNOWN_HOLDER (no such identity to open an account for: members join
+    │   │                        at runtime, so a well-formed name may name nobody yet)
+    │   ├── InvalidCsr           400 INVALID_CSR (not a P-256 PKCS#10 request for the member named)
     │   └── IdempotencyKeyReused 422 IDEMPOTENCY_KEY_REUSED (same key, different request)
+    ├── MemberExists             409 MEMBER_EXISTS (a member of that name is enrolled already)
+    ├── UnknownMember            404 UNKNOWN_MEMBER (no such member of this org)
+    ├── UnknownApiKey            404 UNKNOWN_API_KEY (the member has no key with that id)
     ├── UnknownTransaction       404 UNKNOWN_TRANSACTION (no committed transaction with that id, or not the
     │                            caller's to see: not yours = not there)
     ├── ChaincodeRejected        the contract refused: its code mapped by CHAINCODE_STATUS
@@ -108,7 +113,27 @@ class BadRequest(ServiceError):
 
 
 class UnknownHolder(BadRequest):
+    status = 422
     code = "UNKNOWN_HOLDER"
+
+
+class InvalidCsr(BadRequest):
+    code = "INVALID_CSR"
+
+
+class MemberExists(ServiceError):
+    status = 409
+    code = "MEMBER_EXISTS"
+
+
+class UnknownMember(ServiceError):
+    status = 404
+    code = "UNKNOWN_MEMBER"
+
+
+class UnknownApiKey(ServiceError):
+    status = 404
+    code = "UNKNOWN_API_KEY"
 
 
 class IdempotencyKeyReused(BadRequest):

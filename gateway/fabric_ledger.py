@@ -100,7 +100,13 @@ class FabricLedger:
         with self._lock:
             gw = self._gateways.get(caller.ref)
             if gw is None:
-                identity, signer = fabric.load_msp(Path(caller.msp_dir), caller.msp_id)
+                if caller.msp_dir is not None:
+                    identity, signer = fabric.load_msp(Path(caller.msp_dir), caller.msp_id)
+                elif caller.cert_pem is not None and caller.key_pem is not None:
+                    identity = fabric.Identity(caller.msp_id, caller.cert_pem)
+                    signer = fabric.Signer.from_pem(caller.key_pem)
+                else:
+                    raise LedgerError(f"{caller.ref} signs offline: the gateway holds no key for it")
                 gw = fabric.connect(
                     self._peer.address,
                     self._peer.tls_ca_pem,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from network.topology import DEFAULT_TOPOLOGY
@@ -39,3 +40,8 @@ class Settings(BaseSettings):
     queue_timeout: int = 10
     # Chaincode events kept in memory for every stream to read (and to resume from without the peer).
     event_buffer: int = 10_000
+    # AES-256 key (base64) sealing custodial members' private keys in the members database. Unset: the key in
+    # `<data>/gateways/<Org>/member.key` (mode 0600), made at the first start.
+    member_key: SecretStr | None = None
+    # Validity of a member's certificate, in days.
+    member_validity_days: int = 365

@@ -78,17 +78,19 @@ def _name(org: Org, cn: str, *ous: str) -> x509.Name:
     return x509.Name(attrs)
 
 
-def _builder(subject: x509.Name, issuer: x509.Name, key: ec.EllipticCurvePrivateKey) -> x509.CertificateBuilder:
+def _builder(
+    subject: x509.Name, issuer: x509.Name, public_key: ec.EllipticCurvePublicKey, validity: dt.timedelta = _VALIDITY
+) -> x509.CertificateBuilder:
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
     return (
         x509.CertificateBuilder()
         .subject_name(subject)
         .issuer_name(issuer)
-        .public_key(key.public_key())
+        .public_key(public_key)
         .serial_number(x509.random_serial_number())
         .not_valid_before(now)
-        .not_valid_after(now + _VALIDITY)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .not_valid_after(now + validity)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
     )
 
 
@@ -101,7 +103,7 @@ def _load_or_make_ca(folder: Path, org: Org, cn: str) -> _Issuer:
     key = ec.generate_private_key(ec.SECP256R1())
     name = _name(org, cn)
     cert = (
-        _builder(name, name, key)
+        _builder(name, name, key.public_key())
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(x509.KeyUsage(True, False, True, False, False, True, True, False, False), critical=True)
         .sign(key, hashes.SHA256())
@@ -122,8 +124,21 @@ def _issue(
     """A certificate signed by ca: a TLS server (and client) pair with tls_hosts as SANs, a TLS client-only
     pair with tls_client, otherwise an MSP signing certificate."""
     key = ec.generate_private_key(ec.SECP256R1())
+    return _sign(ca, subject, key.public_key(), tls_hosts=tls_hosts, tls_client=tls_client, role=role), key
+
+
+def _sign(
+    ca: _Issuer,
+    subject: x509.Name,
+    public_key: ec.EllipticCurvePublicKey,
+    *,
+    tls_hosts: list[str] | None = None,
+    tls_client: bool = False,
+    role: str | None = None,
+    validity: dt.timedelta = _VALIDITY,
+) -> x509.Certificate:
     tls = tls_hosts is not None or tls_client
-    b = _builder(subject, ca.cert.subject, key)
+    b = _builder(subject, ca.cert.subject, public_key, validity)
     b = b.add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
     b = b.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False)
     b = b.add_extension(x509.KeyUsage(True, False, tls, False, False, False, False, False, False), critical=True)
@@ -143,7 +158,34 @@ def _issue(
     if role is not None:
         value = json.dumps({"attrs": {"role": role}}, sort_keys=True, separators=(",", ":")).encode()
         b = b.add_extension(x509.UnrecognizedExtension(ATTRIBUTE_OID, value), critical=False)
-    return b.sign(ca.key, hashes.SHA256()), key
+    return b.sign(ca.key, hashes.SHA256())
+
+
+def member_subject(org: Org, name: str) -> x509.Name:
+    """The subject the org's CA gives a member (a client identity) called name, as for the dev users."""
+    return _name(org, name, "client")
+
+
+def issue_member(
+    ca_cert: x509.Certificate,
+    ca_key: ec.EllipticCurvePrivateKey,
+    org: Org,
+    name: str,
+    role: str,
+    public_key: ec.EllipticCurvePublicKey,
+    validity: dt.timedelta,
+) -> x509.Certificate:
+    """A member's signing certificate from the org's signing CA: the dev users' shape (NodeOU `client`, the
+    role in the Fabric CA attribute extension), a random 159-bit serial, the given validity."""
+    return _sign(_Issuer(ca_cert, ca_key), member_subject(org, name), public_key, role=role, validity=validity)
+
+
+def load_signing_ca(ca_dir: Path) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    """The org's signing CA certificate and key (they must exist). Raises FileNotFoundError."""
+    key = serialization.load_pem_private_key((ca_dir / "ca.key").read_bytes(), None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise ValueError(f"{ca_dir / 'ca.key'} is not an EC key")
+    return x509.load_pem_x509_certificate((ca_dir / "ca.pem").read_bytes()), key
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +250,15 @@ class OrgCrypto:
 
     def admin_tls(self) -> TlsPair:
         return self.user_tls("admin")
+
+    @property
+    def ca_dir(self) -> Path:
+        """The org's signing CA (`ca.pem`, `ca.key`): what issues every MSP identity of the org."""
+        return self.dir / "ca"
+
+    def member_cert(self, name: str) -> Path:
+        """A member's published certificate (public): what another org's gateway opens an account for."""
+        return self.dir / "members" / f"{name}.pem"
 
     def service_msp(self) -> Path:
         """The gateway's service identity (see the module's docstring)."""

@@ -13,6 +13,7 @@ from gateway.directory import Caller, Directory
 from gateway.errors import Forbidden, Unauthenticated
 from gateway.event_hub import EventHub
 from gateway.ledger import Ledger
+from gateway.onboarding import Members
 from gateway.service import WriteService
 
 
@@ -22,6 +23,7 @@ class Components:
     ledger: Ledger
     writes: WriteService
     events: EventHub
+    members: Members | None = None  # None: this gateway enrolls nobody (tools, some tests)
 
 
 def components(request: Request) -> Components:

@@ -4,7 +4,9 @@
 - FastAPI's default 422 "HTTPValidationError" removed: this API answers invalid input with a 400 problem;
 - optional parameters without FastAPI's `anyOf: [..., null]`: a header or query parameter is absent or a
   string, never null (an `Idempotency-Key: null` is a key spelled "null");
-- the identities an account can be opened for, from the topology, as the `holder` enum.
+- the roles this org's members can be enrolled with, as MemberCreate's `role` enum;
+- nothing about who exists: members join at runtime, so `holder` is a pattern (an unknown one is a 422
+  UNKNOWN_HOLDER), not the topology's list.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
     return {**options[0], **rest}
 
 
-def build_openapi(app: FastAPI, identity_refs: list[str]) -> dict[str, Any]:
+def build_openapi(app: FastAPI, member_roles: list[str]) -> dict[str, Any]:
     doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
     schemas: dict[str, Any] = doc.setdefault("components", {}).setdefault("schemas", {})
     for name in _FASTAPI_VALIDATION:
@@ -39,6 +41,6 @@ def build_openapi(app: FastAPI, identity_refs: list[str]) -> dict[str, Any]:
             del operation["responses"]["422"]
         for parameter in operation.get("parameters", []):
             parameter["schema"] = _not_null(parameter["schema"])
-    holder = schemas["AccountCreate"]["properties"]["holder"]
-    holder["enum"] = sorted(identity_refs)
+    enroll = schemas["MemberCreate"]["properties"]
+    enroll["role"] = {"type": "string", "enum": member_roles, "description": "a role this org grants"}
     return doc

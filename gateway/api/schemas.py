@@ -285,3 +285,71 @@ class CallerPublic(_Public):
 class Health(_Public):
     status: Literal["ok"]
     org: str
+
+
+# --- members (onboarding) -------------------------------------------------------------------------------
+
+MEMBER_NAME = "^[a-z0-9][a-z0-9-]{1,62}$"  # `gateway.directory.NAME_PATTERN`
+KEY_ID = "^[0-9a-f]{16}$"
+COUNTRY = "^[A-Z]{2}$"
+_PEM_CSR = "^-----BEGIN CERTIFICATE REQUEST-----[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE REQUEST-----\r?\n?$"
+
+
+class MemberCreate(_Body):
+    """Without `csr` the gateway makes and keeps the member's key (custodial); with one, the member keeps it
+    and signs its transactions itself (`Signing: offline`)."""
+
+    name: str = Field(pattern=MEMBER_NAME, examples=["shenzhen-parts"])
+    role: Role = Field(
+        description="a role this org grants: holder or operator here at PlatformOrg, bank staff at BankOrg"
+    )
+    legal_name: str = Field(min_length=1, max_length=200, pattern=_TEXT, examples=["Shenzhen Parts Co., Ltd."])
+    country: str = Field(pattern=COUNTRY, description="ISO 3166-1 alpha-2", examples=["CN"])
+    csr: str | None = Field(
+        default=None, max_length=4096, description="PEM PKCS#10, ECDSA P-256, subject CN = name (or no CN)"
+    )
+
+
+class MemberEnrolled(_Public):
+    name: str = Field(pattern=MEMBER_NAME)
+    ref: str = Field(pattern=HOLDER_PATTERN, examples=["PlatformOrg/shenzhen-parts"])
+    role: Role
+    certificate_serial: str = Field(pattern="^[0-9a-f]+$")
+    certificate: str = Field(description="PEM")
+    key_id: str = Field(pattern=KEY_ID)
+    api_key: str = Field(description="shown once: only its digest is kept")
+    signing: Literal["custodial", "offline"]
+
+
+class ApiKeyPublic(_Public):
+    key_id: str = Field(pattern=KEY_ID)
+    created_at: int = Field(ge=0, description="Unix seconds")
+    revoked_at: int | None = Field(default=None, ge=0)
+
+
+class MemberPublic(_Public):
+    name: str = Field(pattern=MEMBER_NAME)
+    ref: str = Field(pattern=HOLDER_PATTERN)
+    role: Role
+    legal_name: str
+    country: str = Field(pattern=COUNTRY)
+    certificate_serial: str = Field(pattern="^[0-9a-f]+$")
+    signing: Literal["custodial", "offline"]
+    status: Literal["active", "revoked"]
+    revoked_reason: str | None = None
+    created_at: int = Field(ge=0)
+    keys: list[ApiKeyPublic] | None = Field(default=None, description="on GET /v1/members/{name} only")
+
+
+class MemberPage(_Public):
+    members: list[MemberPublic] = Field(description="in name order")
+    next_after: str | None = Field(description="pass as `after` for the next page; null on the last")
+
+
+class ApiKeyIssued(_Public):
+    key_id: str = Field(pattern=KEY_ID)
+    api_key: str = Field(description="shown once")
+
+
+class MemberRevoke(_Body):
+    reason: Reason

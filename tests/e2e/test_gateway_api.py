@@ -348,6 +348,6 @@ def test_unknown_things_are_404_or_400(apis: Apis) -> None:
     r = apis[BANK].post("/v1/redemptions/" + "cd" * 32 + "/settle", {"payout_ref": "W"})
     assert (r.status_code, r.json()["code"]) == (404, "UNKNOWN_REDEMPTION")
     r = apis[BANK].post("/v1/accounts", {"id": new_id("h"), "holder": "PlatformOrg/nobody", "kyc_ref": "K"})
-    assert (r.status_code, r.json()["code"]) == (400, "UNKNOWN_HOLDER")
+    assert (r.status_code, r.json()["code"]) == (422, "UNKNOWN_HOLDER")
     r = apis[AUDITOR].get("/v1/no-such-endpoint")
     assert (r.status_code, r.json()["code"]) == (404, "NOT_FOUND")

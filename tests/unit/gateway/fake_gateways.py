@@ -8,12 +8,16 @@ from fastapi import FastAPI
 
 from gateway.api.app import create_app
 from gateway.api.deps import Components
+from gateway.ca import LocalCA
 from gateway.directory import Directory, ensure_api_keys
 from gateway.event_hub import EventHub
 from gateway.idempotency import IdempotencyStore
+from gateway.members import MemberStore, Sealer
+from gateway.onboarding import Members
 from gateway.service import WriteService
 from network import pki
 from network.layout import Layout
+from network.pki import OrgCrypto
 from network.topology import load_topology
 from tests.unit.gateway.fake_ledger import FakeLedger
 
@@ -34,14 +38,29 @@ class FakeGateways:
         self.keys: dict[str, str] = {}
         self.apps: dict[str, FastAPI] = {}
         self._stores: list[IdempotencyStore] = []
+        self._member_stores: list[MemberStore] = []
+        self.members: dict[str, Members] = {}
         for org in topology.orgs:
             for name, key in ensure_api_keys(layout, org).items():
                 self.keys[f"{org.name}/{name}"] = key
             store = IdempotencyStore(state_dir / f"{org.name}.sqlite3")
             self._stores.append(store)
-            directory = Directory(topology, layout, org)
+            crypto = OrgCrypto(layout.crypto, org)
+            member_store = MemberStore(":memory:")
+            self._member_stores.append(member_store)
+            members = Members(
+                org,
+                crypto,
+                member_store,
+                Sealer(bytes(32)),
+                LocalCA(crypto.ca_dir, org),
+                crypto.user_tls(pki.SERVICE_IDENTITY),
+            )
+            members.import_topology(ensure_api_keys(layout, org))
+            self.members[org.name] = members
+            directory = Directory(topology, layout, org, members)
             hub = EventHub(self.ledger, directory.service)
-            components = Components(directory, self.ledger, WriteService(self.ledger, store), hub)
+            components = Components(directory, self.ledger, WriteService(self.ledger, store), hub, members)
             self.apps[org.name] = create_app(components, org=org.name)  # the hub starts with the app's lifespan
 
     def app_of(self, ref: str) -> FastAPI:
@@ -50,3 +69,5 @@ class FakeGateways:
     def close(self) -> None:
         for store in self._stores:
             store.close()
+        for members in self._member_stores:
+            members.close()

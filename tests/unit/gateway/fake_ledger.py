@@ -32,7 +32,7 @@ class FakeLedger:
 
     def _run(self, caller: Caller, function: str, args: list[bytes]) -> tuple[MemoryStub, bytes]:
         n = next(self._ids)
-        cert = next((caller.msp_dir / "signcerts").iterdir()).read_bytes()
+        cert = caller.certificate_pem()
         stub = MemoryStub(
             self.world,
             creator=Creator(caller.msp_id, cert),
