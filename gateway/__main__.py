@@ -20,6 +20,7 @@ from gateway.fabric_ledger import FabricLedger, PeerEndpoint
 from gateway.idempotency import IdempotencyStore
 from gateway.members import MemberStore, Sealer
 from gateway.onboarding import Members
+from gateway.revocation import ChannelRevocations, Signatory
 from gateway.service import WriteService
 from gateway.settings import Settings
 from network.layout import Layout
@@ -62,6 +63,16 @@ def main() -> int:
         Sealer(member_key),
         LocalCA(crypto.ca_dir, org, dt.timedelta(days=settings.member_validity_days)),
         crypto.user_tls(SERVICE_IDENTITY),
+        ChannelRevocations(
+            org.name,
+            topology.channel,
+            peer.address,
+            peer.tls_ca_pem,
+            settings.orderer_address or org.orderer.address,
+            crypto.tls_ca_cert.read_bytes(),
+            reader=Signatory(org.msp_id, crypto.service_msp(), crypto.user_tls(SERVICE_IDENTITY)),
+            admin=Signatory(org.msp_id, crypto.admin_msp(), crypto.admin_tls()),
+        ),
     )
     members.import_topology(ensure_api_keys(layout, org))
     directory = Directory(topology, layout, org, members)

@@ -78,6 +78,7 @@ class Members:
         self._revocations = revocations
         self._callers: dict[str, Caller] = {}
         self._lock = threading.Lock()
+        self._publishing = threading.Lock()  # one config update at a time: each builds on the last
 
     # --- authentication ----------------------------------------------------------------------------------
 
@@ -216,10 +217,15 @@ class Members:
         with self._lock:
             self._callers.pop(name, None)
         if self._revocations is not None:
+            with self._publishing:
+                self._publish()
+        member, _ = self.get(name)
+        return member
+
+    def _publish(self) -> None:
+        if self._revocations is not None:
             listed = [
                 Revoked(m.serial_number, dt.datetime.fromtimestamp(m.revoked_at or 0, dt.UTC))
                 for m in self._store.revoked()
             ]
             self._revocations.publish(self._ca.revocation_list(listed))
-        member, _ = self.get(name)
-        return member

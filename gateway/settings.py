@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     # The org's peer as this gateway dials it; unset means the topology's (127.0.0.1:port). In a container
     # the peer is another container, reached by its name: the compose runtime sets it.
     peer_address: str | None = None
+    # The org's orderer as this gateway dials it (revocations are config updates sent there); unset: the
+    # topology's.
+    orderer_address: str | None = None
     max_attempts: int = 6
     # A write's whole time budget in seconds: past it, 504 COMMIT_STATUS_UNKNOWN (retry with the same key).
     commit_timeout: int = 30

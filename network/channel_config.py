@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fabric_protos.common import common_pb2, configtx_pb2
+from fabric_protos.msp import msp_config_pb2
 from fabric_protos.orderer import configuration_pb2 as orderer_config_pb2
 from fabric_protos.orderer.etcdraft import configuration_pb2 as etcdraft_pb2
 
@@ -31,3 +32,68 @@ def parse_config_block(block_bytes: bytes) -> ChannelConfig:
         consenters=[f"{c.host}:{c.port}" for c in meta.consenters],
         orderer_orgs=sorted(orderer.groups.keys()),
     )
+
+
+def _config(block_bytes: bytes) -> configtx_pb2.Config:
+    block = common_pb2.Block.FromString(block_bytes)
+    envelope = common_pb2.Envelope.FromString(block.data.data[0])
+    payload = common_pb2.Payload.FromString(envelope.payload)
+    return configtx_pb2.ConfigEnvelope.FromString(payload.data).config
+
+
+def channel_id_of(block_bytes: bytes) -> str:
+    block = common_pb2.Block.FromString(block_bytes)
+    payload = common_pb2.Payload.FromString(common_pb2.Envelope.FromString(block.data.data[0]).payload)
+    return str(common_pb2.ChannelHeader.FromString(payload.header.channel_header).channel_id)
+
+
+def revocation_lists(block_bytes: bytes, org_name: str) -> dict[str, list[bytes]]:
+    """The CRLs (PEM) of org's MSP in each section (`Application`, `Orderer`) that defines it."""
+    groups = _config(block_bytes).channel_group.groups
+    out: dict[str, list[bytes]] = {}
+    for section in ("Application", "Orderer"):
+        org = groups[section].groups.get(org_name)
+        if org is not None and "MSP" in org.values:
+            msp = msp_config_pb2.MSPConfig.FromString(org.values["MSP"].value)
+            out[section] = list(msp_config_pb2.FabricMSPConfig.FromString(msp.config).revocation_list)
+    return out
+
+
+def revocation_update(block_bytes: bytes, org_name: str, crl_pem: bytes) -> bytes:
+    """A serialized `ConfigUpdate` that sets org's MSP revocation list to [crl_pem], wherever the MSP is
+    defined (application and orderer sections: Fabric refuses two different MSPs under one ID).
+
+    Built from the current config block, not from configtx.yaml: only the MSP values change, so everything
+    configtxgen cannot express (the Readers policies `network.channel_policies` wrote) stays as it is. The
+    read set pins the versions it was built on (a concurrent update makes it fail, not overwrite); the write
+    set carries each changed MSP value at its next version, under its own mod policy (the org's Admins).
+    Raises KeyError when the org is in neither section.
+    """
+    channel = _config(block_bytes).channel_group
+    read = configtx_pb2.ConfigGroup(version=channel.version)
+    write = configtx_pb2.ConfigGroup(version=channel.version)
+    touched = False
+    for section in ("Application", "Orderer"):
+        group = channel.groups[section]
+        org = group.groups.get(org_name)
+        if org is None or "MSP" not in org.values:
+            continue
+        current = org.values["MSP"]
+        msp = msp_config_pb2.MSPConfig.FromString(current.value)
+        fabric = msp_config_pb2.FabricMSPConfig.FromString(msp.config)
+        del fabric.revocation_list[:]
+        fabric.revocation_list.append(crl_pem)
+        msp.config = fabric.SerializeToString()
+        for target in (read, write):
+            target.groups[section].version = group.version
+            target.groups[section].groups[org_name].version = org.version
+        write.groups[section].groups[org_name].values["MSP"].CopyFrom(
+            configtx_pb2.ConfigValue(
+                version=current.version + 1, mod_policy=current.mod_policy, value=msp.SerializeToString()
+            )
+        )
+        touched = True
+    if not touched:
+        raise KeyError(f"no MSP of {org_name} in the channel configuration")
+    update = configtx_pb2.ConfigUpdate(channel_id=channel_id_of(block_bytes), read_set=read, write_set=write)
+    return bytes(update.SerializeToString())

@@ -140,6 +140,7 @@ class Network:
             # In a container: listen on every interface of its own namespace, reach the peer by its name.
             env["DEPOSITS_GATEWAY_HOST"] = self.endpoints.listen_host
             env["DEPOSITS_GATEWAY_PEER_ADDRESS"] = self.endpoints.address(org.peer.id, org.peer.port)
+            env["DEPOSITS_GATEWAY_ORDERER_ADDRESS"] = self.endpoints.address(org.orderer.id, org.orderer.port)
         argv = [sys.executable, "-m", "gateway"]
         return Service(name=gateway_name(org), argv=argv, env=env, ports=(org.gateway_port,))
 
