@@ -64,7 +64,7 @@ def main() -> int:
         LocalCA(crypto.ca_dir, org, dt.timedelta(days=settings.member_validity_days)),
         crypto.user_tls(SERVICE_IDENTITY),
         ChannelRevocations(
-            org.name,
+            org.msp_id,
             topology.channel,
             peer.address,
             peer.tls_ca_pem,

@@ -38,7 +38,7 @@ class Signatory:
 class ChannelRevocations:
     def __init__(
         self,
-        org_name: str,
+        msp_id: str,
         channel: str,
         peer_address: str,
         peer_tls_ca_pem: bytes,
@@ -48,7 +48,7 @@ class ChannelRevocations:
         admin: Signatory,
         timeout: float = 30,
     ) -> None:
-        self._org = org_name
+        self._msp_id = msp_id
         self._channel = channel
         self._peer = (peer_address, peer_tls_ca_pem)
         self._orderer = (orderer_address, orderer_tls_ca_pem)
@@ -118,16 +118,20 @@ class ChannelRevocations:
                 raise LedgerUnavailable(f"cannot reach the orderer {self._orderer[0]}: {exc.code().name}") from exc
         raise LedgerError("the orderer closed the broadcast without an answer")
 
+    def _applied(self, block: bytes, crl_pem: bytes) -> bool:
+        lists = revocation_lists(block, self._msp_id)
+        return bool(lists) and all(crls == [crl_pem] for crls in lists.values())
+
     def publish(self, crl_pem: bytes) -> None:
         """Raises LedgerUnavailable (peer or orderer unreachable, or the new configuration not seen in time),
         LedgerError (the orderer refused the update)."""
         block = self._config_block()
-        if all(lists == [crl_pem] for lists in revocation_lists(block, self._org).values()):
+        if self._applied(block, crl_pem):
             return
-        self._broadcast(self._envelope(revocation_update(block, self._org, crl_pem)))
+        self._broadcast(self._envelope(revocation_update(block, self._msp_id, crl_pem)))
         deadline = time.monotonic() + self._timeout
         while time.monotonic() < deadline:
-            if all(lists == [crl_pem] for lists in revocation_lists(self._config_block(), self._org).values()):
+            if self._applied(self._config_block(), crl_pem):
                 return
             time.sleep(0.2)
         raise LedgerUnavailable("the config update was accepted but the peer has not applied it yet")

@@ -47,27 +47,28 @@ def channel_id_of(block_bytes: bytes) -> str:
     return str(common_pb2.ChannelHeader.FromString(payload.header.channel_header).channel_id)
 
 
-def revocation_lists(block_bytes: bytes, org_name: str) -> dict[str, list[bytes]]:
-    """The CRLs (PEM) of org's MSP in each section (`Application`, `Orderer`) that defines it."""
+def revocation_lists(block_bytes: bytes, msp_id: str) -> dict[str, list[bytes]]:
+    """The CRLs (PEM) of the MSP in each section (`Application`, `Orderer`) that defines it (an org's group
+    is named by its MSP ID)."""
     groups = _config(block_bytes).channel_group.groups
     out: dict[str, list[bytes]] = {}
     for section in ("Application", "Orderer"):
-        org = groups[section].groups.get(org_name)
+        org = groups[section].groups.get(msp_id)
         if org is not None and "MSP" in org.values:
             msp = msp_config_pb2.MSPConfig.FromString(org.values["MSP"].value)
             out[section] = list(msp_config_pb2.FabricMSPConfig.FromString(msp.config).revocation_list)
     return out
 
 
-def revocation_update(block_bytes: bytes, org_name: str, crl_pem: bytes) -> bytes:
-    """A serialized `ConfigUpdate` that sets org's MSP revocation list to [crl_pem], wherever the MSP is
-    defined (application and orderer sections: Fabric refuses two different MSPs under one ID).
+def revocation_update(block_bytes: bytes, msp_id: str, crl_pem: bytes) -> bytes:
+    """A serialized `ConfigUpdate` that sets the MSP's revocation list to [crl_pem] in every org group (named
+    by its MSP ID) that defines it: application and orderer (Fabric refuses two different MSPs under one ID).
 
     Built from the current config block, not from configtx.yaml: only the MSP values change, so everything
     configtxgen cannot express (the Readers policies `network.channel_policies` wrote) stays as it is. The
     read set pins the versions it was built on (a concurrent update makes it fail, not overwrite); the write
     set carries each changed MSP value at its next version, under its own mod policy (the org's Admins).
-    Raises KeyError when the org is in neither section.
+    Raises KeyError when the MSP is in neither section.
     """
     channel = _config(block_bytes).channel_group
     read = configtx_pb2.ConfigGroup(version=channel.version)
@@ -75,7 +76,7 @@ def revocation_update(block_bytes: bytes, org_name: str, crl_pem: bytes) -> byte
     touched = False
     for section in ("Application", "Orderer"):
         group = channel.groups[section]
-        org = group.groups.get(org_name)
+        org = group.groups.get(msp_id)
         if org is None or "MSP" not in org.values:
             continue
         current = org.values["MSP"]
@@ -86,14 +87,14 @@ def revocation_update(block_bytes: bytes, org_name: str, crl_pem: bytes) -> byte
         msp.config = fabric.SerializeToString()
         for target in (read, write):
             target.groups[section].version = group.version
-            target.groups[section].groups[org_name].version = org.version
-        write.groups[section].groups[org_name].values["MSP"].CopyFrom(
+            target.groups[section].groups[msp_id].version = org.version
+        write.groups[section].groups[msp_id].values["MSP"].CopyFrom(
             configtx_pb2.ConfigValue(
                 version=current.version + 1, mod_policy=current.mod_policy, value=msp.SerializeToString()
             )
         )
         touched = True
     if not touched:
-        raise KeyError(f"no MSP of {org_name} in the channel configuration")
+        raise KeyError(f"no MSP {msp_id} in the channel configuration")
     update = configtx_pb2.ConfigUpdate(channel_id=channel_id_of(block_bytes), read_set=read, write_set=write)
     return bytes(update.SerializeToString())

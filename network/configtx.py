@@ -39,7 +39,9 @@ def _org_section(crypto_root: Path, org: Org, endpoints: Endpoints) -> dict[str,
         "Policies": {
             # What configtxgen can say; make_genesis_block adds the gateway's OU (channel_policies).
             "Readers": _sig(f"OR('{m}.admin', '{m}.peer', '{m}.orderer')"),
-            "Writers": _sig(f"OR('{m}.admin', '{m}.client')"),
+            # The orderer too: a config update is re-checked as the CONFIG envelope the orderer signs, against
+            # /Channel/Writers; without it no channel update (a member's revocation) could ever pass.
+            "Writers": _sig(f"OR('{m}.admin', '{m}.client', '{m}.orderer')"),
             "Admins": _sig(f"OR('{m}.admin')"),
             "Endorsement": _sig(f"OR('{m}.peer')"),
         },

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -36,8 +37,20 @@ def enroll(apis: Apis, name: str | None = None, **extra: Any) -> dict[str, Any]:
     return apis[OPERATOR].ok("POST", "/v1/members", {**body, **extra})
 
 
+_OPENED: list[Api] = []
+
+
 def as_member(apis: Apis, enrolled: dict[str, Any], key: str | None = None) -> Api:
-    return Api(enrolled["ref"], apis[OPERATOR].url, key or enrolled["api_key"])
+    api = Api(enrolled["ref"], apis[OPERATOR].url, key or enrolled["api_key"])
+    _OPENED.append(api)
+    return api
+
+
+@pytest.fixture(autouse=True)
+def _close_member_clients() -> Iterator[None]:
+    yield
+    while _OPENED:
+        _OPENED.pop().http.close()
 
 
 def open_and_fund(apis: Apis, holder: str, amount: str | None = None) -> str:
@@ -193,7 +206,7 @@ def test_revocation_keys_401_peers_refuse_balances_stay(network: Network, apis: 
         assert as_member(apis, own).get("/v1/me").status_code == 401
         # Every peer has the CRL with both serials (the config block is the channel's, read as an admin would).
         block = _config_block(network)
-        crls = revocation_lists(block, "PlatformOrg")
+        crls = revocation_lists(block, "PlatformMSP")
         assert set(crls) == {"Application", "Orderer"}
         crl = x509.load_pem_x509_crl(crls["Application"][0])
         serials = {format(c.serial_number, "x") for c in crl}
