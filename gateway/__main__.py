@@ -23,6 +23,7 @@ from gateway.onboarding import Members
 from gateway.revocation import ChannelRevocations, Signatory
 from gateway.service import WriteService
 from gateway.settings import Settings
+from gateway.signing import OfflineSigning
 from network.layout import Layout
 from network.pki import SERVICE_IDENTITY, OrgCrypto
 from network.ports import topology_for
@@ -82,6 +83,7 @@ def main() -> int:
         WriteService(ledger, store, max_attempts=settings.max_attempts, commit_timeout=settings.commit_timeout),
         EventHub(ledger, directory.service, capacity=settings.event_buffer),
         members,
+        OfflineSigning(ledger, directory.service, commit_timeout=settings.commit_timeout),
     )
     limits = FrontDoorLimits(
         body_limit=settings.body_limit,

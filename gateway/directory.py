@@ -44,6 +44,11 @@ class Caller:
     def ref(self) -> str:
         return f"{self.org}/{self.name}"
 
+    @property
+    def signs_offline(self) -> bool:
+        """A member that kept its own key: the gateway cannot sign for it (`gateway.signing`)."""
+        return self.msp_dir is None and self.key_pem is None
+
     def certificate_pem(self) -> bytes:
         if self.cert_pem is not None:
             return self.cert_pem

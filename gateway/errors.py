@@ -11,10 +11,14 @@
     │   ├── UnknownHolder        422 UNKNOWN_HOLDER (no such identity to open an account for: members join
     │   │                        at runtime, so a well-formed name may name nobody yet)
     │   ├── InvalidCsr           400 INVALID_CSR (not a P-256 PKCS#10 request for the member named)
+    │   ├── InvalidSignature     400 INVALID_SIGNATURE (an offline signature that does not verify)
+    │   ├── SigningMode          422 SIGNING_MODE (`Signing: offline` from a member whose key the gateway
+    │   │                        holds, or a member with its own key writing without it)
     │   └── IdempotencyKeyReused 422 IDEMPOTENCY_KEY_REUSED (same key, different request)
     ├── MemberExists             409 MEMBER_EXISTS (a member of that name is enrolled already)
     ├── UnknownMember            404 UNKNOWN_MEMBER (no such member of this org)
     ├── UnknownApiKey            404 UNKNOWN_API_KEY (the member has no key with that id)
+    ├── UnknownSigning           404 UNKNOWN_SIGNING (no offline signing of that id waiting for the caller)
     ├── UnknownTransaction       404 UNKNOWN_TRANSACTION (no committed transaction with that id, or not the
     │                            caller's to see: not yours = not there)
     ├── ChaincodeRejected        the contract refused: its code mapped by CHAINCODE_STATUS
@@ -119,6 +123,20 @@ class UnknownHolder(BadRequest):
 
 class InvalidCsr(BadRequest):
     code = "INVALID_CSR"
+
+
+class InvalidSignature(BadRequest):
+    code = "INVALID_SIGNATURE"
+
+
+class SigningMode(BadRequest):
+    status = 422
+    code = "SIGNING_MODE"
+
+
+class UnknownSigning(ServiceError):
+    status = 404
+    code = "UNKNOWN_SIGNING"
 
 
 class MemberExists(ServiceError):

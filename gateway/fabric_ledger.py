@@ -25,7 +25,7 @@ from gateway.errors import (
     RetryableConflict,
     TransactionInvalid,
 )
-from gateway.ledger import Endorsed, LedgerEvent, LedgerTransaction, TxStatus
+from gateway.ledger import Endorsed, LedgerEvent, LedgerTransaction, TxStatus, Unsigned
 
 # Validation codes after which a fresh endorsement may succeed: the world moved under the transaction.
 _RETRYABLE_COMMIT_CODES = {"MVCC_READ_CONFLICT", "PHANTOM_READ_CONFLICT"}
@@ -171,6 +171,22 @@ class FabricLedger:
                 self._peer.chaincode, start_block=start_block, after_transaction_id=after_tx_id
             )
         return _Events(stream)
+
+    def propose_offline(self, via: Caller, creator: Caller, function: str, args: list[bytes]) -> Unsigned:
+        identity = fabric.Identity(creator.msp_id, creator.certificate_pem())
+        proposal = self._contract(via).new_unsigned_proposal(function, args, identity)
+        return Unsigned(proposal.transaction_id, proposal.bytes(), proposal.digest)
+
+    def endorse_offline(self, via: Caller, proposal: Unsigned, signature: bytes) -> Unsigned:
+        with translate_errors():
+            unsigned = self._contract(via).unsigned_proposal(proposal.tx_id, proposal.data)
+            tx = unsigned.endorse(signature)
+            return Unsigned(tx.transaction_id, tx.bytes(), tx.digest, tx.result)
+
+    def submit_offline(self, via: Caller, transaction: Unsigned, signature: bytes, wait: int | None = None) -> TxStatus:
+        with translate_errors():
+            signed = self._network(via).new_unsigned_transaction(transaction.data).sign(signature)
+        return self.submit(via, signed.bytes(), wait)
 
     def close(self) -> None:
         with self._lock:

@@ -21,6 +21,17 @@ class Endorsed:
 
 
 @dataclass(frozen=True, slots=True)
+class Unsigned:
+    """A step of offline signing: a proposal (or an endorsed transaction's payload) whose creator signs
+    `digest` (SHA-256 of `data`) with a key the gateway does not hold. `result`: the chaincode's, once endorsed."""
+
+    tx_id: str
+    data: bytes
+    digest: bytes
+    result: bytes = b""
+
+
+@dataclass(frozen=True, slots=True)
 class TxStatus:
     tx_id: str
     found: bool
@@ -79,6 +90,18 @@ class Ledger(Protocol):
 
     def events(self, caller: Caller, start_block: int | None, after_tx_id: str | None) -> EventStream:
         """Committed chaincode events from start_block (None: from the next commit), after after_tx_id."""
+        ...
+
+    def propose_offline(self, via: Caller, creator: Caller, function: str, args: list[bytes]) -> Unsigned:
+        """A proposal created by `creator` (its certificate), for it to sign; `via`'s connection carries it."""
+        ...
+
+    def endorse_offline(self, via: Caller, proposal: Unsigned, signature: bytes) -> Unsigned:
+        """Endorse the signed proposal; the transaction's payload, to sign. Raises what `endorse` raises."""
+        ...
+
+    def submit_offline(self, via: Caller, transaction: Unsigned, signature: bytes, wait: int | None = None) -> TxStatus:
+        """Submit the signed transaction and wait for its commit (as `submit`)."""
         ...
 
     def close(self) -> None: ...

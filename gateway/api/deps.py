@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Header, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
@@ -15,6 +15,7 @@ from gateway.event_hub import EventHub
 from gateway.ledger import Ledger
 from gateway.onboarding import Members
 from gateway.service import WriteService
+from gateway.signing import OfflineSigning
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +25,7 @@ class Components:
     writes: WriteService
     events: EventHub
     members: Members | None = None  # None: this gateway enrolls nobody (tools, some tests)
+    signing: OfflineSigning | None = None  # None: no offline signing (then no member can need it)
 
 
 def components(request: Request) -> Components:
@@ -67,6 +69,14 @@ def require_role(*roles: Role) -> Any:
 
 CallerDep = Annotated[Caller, Depends(current_caller)]
 ComponentsDep = Annotated[Components, Depends(components)]
+SigningHeader = Annotated[
+    Literal["offline"] | None,
+    Header(
+        alias="Signing",
+        description="`offline`: a member that keeps its own key signs the proposal and the transaction itself "
+        "(202 with the digest to sign; then POST /v1/signing/{signing_id})",
+    ),
+]
 IdempotencyKey = Annotated[
     str | None,
     Header(

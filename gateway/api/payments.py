@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import base64
+import uuid
+from typing import Any
+
 from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
 
 from chaincode import protocol
 from chaincode.access import Role
 from chaincode.errors import ErrorCode
-from gateway.api.deps import CallerDep, ComponentsDep, IdempotencyKey, require_role
+from gateway.api.deps import CallerDep, ComponentsDep, IdempotencyKey, SigningHeader, require_role
 from gateway.api.money import to_minor
 from gateway.api.problems import MONEY, WRITE, problem_responses
 from gateway.api.results import written
-from gateway.api.schemas import MintCreate, Minted, TransferCreate, Transferred
+from gateway.api.schemas import MintCreate, Minted, SigningStarted, TransferCreate, Transferred
+from gateway.errors import SigningMode
+from gateway.service import WriteService
 
 router = APIRouter(tags=["payments"])
 
@@ -42,19 +49,43 @@ def mint(
     )
 
 
+TRANSFER_FAILURES = (ErrorCode.UNKNOWN_ACCOUNT, ErrorCode.ACCOUNT_FROZEN, ErrorCode.INSUFFICIENT_FUNDS)
+
+
 @router.post(
     "/v1/transfers",
     status_code=201,
     dependencies=[require_role(Role.HOLDER)],
-    responses=problem_responses(
-        WRITE, MONEY, (ErrorCode.UNKNOWN_ACCOUNT, ErrorCode.ACCOUNT_FROZEN, ErrorCode.INSUFFICIENT_FUNDS)
-    ),
+    responses={
+        202: {"model": SigningStarted, "description": "`Signing: offline`: the proposal's digest to sign"},
+        **problem_responses(WRITE, MONEY, TRANSFER_FAILURES, (SigningMode,)),
+    },
 )
 def transfer(
-    body: TransferCreate, caller: CallerDep, c: ComponentsDep, response: Response, key: IdempotencyKey = None
-) -> Transferred:
+    body: TransferCreate,
+    caller: CallerDep,
+    c: ComponentsDep,
+    response: Response,
+    key: IdempotencyKey = None,
+    signing: SigningHeader = None,
+) -> Any:
     minor = to_minor(body.amount, body.currency)
     echo = body.model_dump(by_alias=True)
+    if caller.signs_offline != (signing == "offline"):
+        how = "keeps its own key: send `Signing: offline`" if caller.signs_offline else "signs through the gateway"
+        raise SigningMode(f"{caller.ref} {how}")
+    if signing == "offline":
+        if c.signing is None:
+            raise SigningMode("this gateway does not sign offline")
+        # No Idempotency-Key bookkeeping: each step is one signature, and nothing is sent before the second.
+        rid = WriteService.request_id(caller, key or f"offline-{uuid.uuid4()}")
+        step = c.signing.start(
+            caller,
+            protocol.Transfer(body.from_, body.to, body.currency, minor, body.reference, rid),
+            lambda r, s: echo,
+        )
+        started = SigningStarted(signing_id=step.signing_id, proposal_digest=base64.b64encode(step.digest).decode())
+        return JSONResponse(started.model_dump(), status_code=202)
     return Transferred.model_validate(
         written(
             c.writes.write(

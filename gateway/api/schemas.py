@@ -353,3 +353,29 @@ class ApiKeyIssued(_Public):
 
 class MemberRevoke(_Body):
     reason: Reason
+
+
+# --- offline signing --------------------------------------------------------------------------------------
+
+SIGNING_ID = "^[0-9a-f]{32}$"
+_BASE64 = "^[A-Za-z0-9+/]+={0,2}$"
+
+
+class SigningStarted(_Public):
+    """Sign `proposal_digest` (SHA-256 of the proposal) with the member's key and send the signature."""
+
+    signing_id: str = Field(pattern=SIGNING_ID)
+    proposal_digest: str = Field(pattern=_BASE64, description="base64 SHA-256")
+
+
+class SigningEndorsed(_Public):
+    """Endorsed: sign `transaction_digest` the same way; that signature submits."""
+
+    signing_id: str = Field(pattern=SIGNING_ID)
+    transaction_digest: str = Field(pattern=_BASE64, description="base64 SHA-256")
+
+
+class SignatureSubmit(_Body):
+    signature: str = Field(
+        pattern=_BASE64, min_length=8, max_length=200, description="base64 DER ECDSA P-256 over the digest"
+    )

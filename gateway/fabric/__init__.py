@@ -22,6 +22,7 @@ from gateway.fabric._errors import (
 from gateway.fabric._events import ChaincodeEvent, ChaincodeEvents
 from gateway.fabric._gateway import Contract, Gateway, Network, connect
 from gateway.fabric._identity import Identity, Signer, load_msp
+from gateway.fabric._offline import UnsignedProposal, UnsignedTransaction
 from gateway.fabric._proposal import Proposal
 from gateway.fabric._transaction import Commit, CommittedTransaction, Status, SubmitResult, Transaction
 
@@ -48,6 +49,8 @@ __all__ = [
     "SubmitResult",
     "Timeouts",
     "Transaction",
+    "UnsignedProposal",
+    "UnsignedTransaction",
     "connect",
     "load_msp",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
@@ -13,7 +14,8 @@ from gateway.fabric._context import NetworkContext, Timeouts
 from gateway.fabric._errors import CommitError
 from gateway.fabric._events import ChaincodeEvents, open_chaincode_events
 from gateway.fabric._identity import Identity, Signer
-from gateway.fabric._proposal import Proposal, as_bytes_args
+from gateway.fabric._offline import UnsignedProposal, UnsignedTransaction
+from gateway.fabric._proposal import NONCE_LENGTH, Proposal, as_bytes_args, build_proposal
 from gateway.fabric._transaction import (
     CommittedTransaction,
     Status,
@@ -138,6 +140,10 @@ class Network:
             raise ValueError(f"not a Fabric transaction envelope: {exc}") from exc
         return Transaction(self._context, envelope)
 
+    def new_unsigned_transaction(self, payload: bytes) -> UnsignedTransaction:
+        """An UnsignedTransaction rebuilt from its `bytes()`. Raises EndorseError when it is none."""
+        return UnsignedTransaction(self._context, payload)
+
     def get_commit_status(self, transaction_id: str, *, timeout: int | None = None) -> Status:
         """The commit status of any transaction on this channel, waiting until it is committed (at most
         `timeout` seconds; default: the gateway's commit-status timeout).
@@ -202,6 +208,24 @@ class Contract:
             as_bytes_args(args),
             endorsing_organizations,
         )
+
+    def new_unsigned_proposal(
+        self, transaction_name: str, args: Sequence[str | bytes], creator: Identity
+    ) -> UnsignedProposal:
+        """A proposal for `creator`, whose key is elsewhere: its holder signs `digest` (offline signing)."""
+        tx_id, proposal_bytes = build_proposal(
+            channel_name=self._context.channel_name,
+            chaincode_name=self._chaincode_name,
+            transaction_name=transaction_name,
+            args=as_bytes_args(args),
+            creator=creator.serialize(),
+            nonce=os.urandom(NONCE_LENGTH),
+        )
+        return UnsignedProposal(self._context, tx_id, proposal_bytes)
+
+    def unsigned_proposal(self, transaction_id: str, proposal_bytes: bytes) -> UnsignedProposal:
+        """An UnsignedProposal rebuilt from its `bytes()`."""
+        return UnsignedProposal(self._context, transaction_id, proposal_bytes)
 
     def submit_transaction(
         self,

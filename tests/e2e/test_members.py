@@ -8,6 +8,7 @@ signs, sent straight to a peer with our Fabric client, is refused, while its bal
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
@@ -18,7 +19,7 @@ import httpx
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, utils
 from cryptography.x509.oid import NameOID
 
 from chaincode import protocol
@@ -300,3 +301,32 @@ def test_auth_matrix_every_members_endpoint_by_every_role(apis: Apis) -> None:
             assert r.status_code == expected, f"{ref} {method} {path} → {r.status_code} {r.text}"
         if allowed:
             assert api.ok("GET", f"/v1/members/{name}")["role"] == role
+
+
+def _sign(key: ec.EllipticCurvePrivateKey, digest_b64: str) -> str:
+    digest = base64.b64decode(digest_b64)
+    return base64.b64encode(key.sign(digest, ec.ECDSA(utils.Prehashed(hashes.SHA256())))).decode()
+
+
+def test_a_member_with_its_own_key_pays_by_offline_signing(apis: Apis, buyer_account: str) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = new_id("byok")
+    own = enroll(apis, name, csr=_csr(key, name))
+    member = as_member(apis, own)
+    acct = open_and_fund(apis, own["ref"], "20.00")
+    pay = {"from": acct, "to": buyer_account, "currency": "USD", "amount": "5.00", "reference": "INV-BYOK"}
+    started = member.post("/v1/transfers", pay, headers={"Signing": "offline"})
+    assert started.status_code == 202, started.text
+    sid, digest = started.json()["signing_id"], started.json()["proposal_digest"]
+    wrong = _sign(ec.generate_private_key(ec.SECP256R1()), digest)
+    bad = member.post(f"/v1/signing/{sid}", {"signature": wrong})
+    assert (bad.status_code, bad.json()["code"]) == (400, "INVALID_SIGNATURE")
+    endorsed = member.post(f"/v1/signing/{sid}", {"signature": _sign(key, digest)})
+    assert endorsed.status_code == 200, endorsed.text
+    done = member.post(f"/v1/signing/{sid}", {"signature": _sign(key, endorsed.json()["transaction_digest"])})
+    assert done.status_code == 201, done.text
+    assert done.json()["status"] == "committed" and done.json()["block_number"] > 0
+    apis.sync()
+    assert apis[AUDITOR].ok("GET", f"/v1/accounts/{acct}")["balances"]["USD"] == "15.00"
+    tx = apis[AUDITOR].ok("GET", f"/v1/transactions/{done.json()['tx_id']}")
+    assert tx["validation_code"] == "VALID"

@@ -15,6 +15,7 @@ from gateway.idempotency import IdempotencyStore
 from gateway.members import MemberStore, Sealer
 from gateway.onboarding import Members
 from gateway.service import WriteService
+from gateway.signing import OfflineSigning
 from network import pki
 from network.layout import Layout
 from network.pki import OrgCrypto
@@ -60,7 +61,8 @@ class FakeGateways:
             self.members[org.name] = members
             directory = Directory(topology, layout, org, members)
             hub = EventHub(self.ledger, directory.service)
-            components = Components(directory, self.ledger, WriteService(self.ledger, store), hub, members)
+            signing = OfflineSigning(self.ledger, directory.service)
+            components = Components(directory, self.ledger, WriteService(self.ledger, store), hub, members, signing)
             self.apps[org.name] = create_app(components, org=org.name)  # the hub starts with the app's lifespan
 
     def app_of(self, ref: str) -> FastAPI:

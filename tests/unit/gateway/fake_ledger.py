@@ -7,7 +7,9 @@ transaction, submit validates and commits it (MVCC/phantom checks as Fabric's), 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import itertools
+import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,7 +20,7 @@ from chaincode.memory_stub import CommitConflict, MemoryStub, WorldState
 from chaincode.stub import Creator, TxTimestamp
 from gateway.directory import Caller
 from gateway.errors import ChaincodeRejected, CommitUnknown, RetryableConflict
-from gateway.ledger import Endorsed, LedgerEvent, LedgerTransaction, TxStatus
+from gateway.ledger import Endorsed, LedgerEvent, LedgerTransaction, TxStatus, Unsigned
 
 
 @dataclass
@@ -29,6 +31,7 @@ class FakeLedger:
     _ids: itertools.count[int] = field(default_factory=itertools.count)
     event_blocks: list[int] = field(default_factory=list)  # the block of each world event, in order
     event_readers: list[str] = field(default_factory=list)  # the caller of each events() call
+    offline: dict[str, Caller] = field(default_factory=dict)  # proposals waiting for their creator's signature
 
     def _run(self, caller: Caller, function: str, args: list[bytes]) -> tuple[MemoryStub, bytes]:
         n = next(self._ids)
@@ -81,6 +84,20 @@ class FakeLedger:
     def events(self, caller: Caller, start_block: int | None, after_tx_id: str | None) -> FakeEvents:
         self.event_readers.append(caller.ref)
         return FakeEvents(self, start_block, after_tx_id)
+
+    def propose_offline(self, via: Caller, creator: Caller, function: str, args: list[bytes]) -> Unsigned:
+        tx_id = f"{next(self._ids):064x}"
+        data = json.dumps([creator.msp_id, creator.certificate_pem().decode(), function, [a.hex() for a in args]])
+        self.offline[tx_id] = creator
+        return Unsigned(tx_id, data.encode(), hashlib.sha256(data.encode()).digest())
+
+    def endorse_offline(self, via: Caller, proposal: Unsigned, signature: bytes) -> Unsigned:
+        _, _, function, args = json.loads(proposal.data)
+        endorsed = self.endorse(self.offline.pop(proposal.tx_id), function, [bytes.fromhex(a) for a in args])
+        return Unsigned(endorsed.tx_id, endorsed.envelope, hashlib.sha256(endorsed.envelope).digest(), endorsed.result)
+
+    def submit_offline(self, via: Caller, transaction: Unsigned, signature: bytes, wait: int | None = None) -> TxStatus:
+        return self.submit(via, transaction.data, wait)
 
     def close(self) -> None:
         pass

@@ -3,6 +3,7 @@ input rules, the onboarding API over the fake ledger, and the revocation config 
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from cryptography import x509
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, utils
 from cryptography.x509.oid import NameOID
 from fabric_protos.common import common_pb2, configtx_pb2
 from fabric_protos.msp import msp_config_pb2
@@ -245,3 +246,67 @@ def test_the_revocation_update_changes_only_the_msp_values_from_the_current_bloc
     assert revocation_lists(block, "PlatformMSP") == {"Application": [b"OLD"], "Orderer": [b"OLD"]}
     with pytest.raises(KeyError):
         revocation_update(block, "NoSuchMSP", b"CRL")
+
+
+# --- offline signing --------------------------------------------------------------------------------------
+
+
+def _sign(key: ec.EllipticCurvePrivateKey, digest_b64: str) -> str:
+    digest = base64.b64decode(digest_b64)
+    return base64.b64encode(key.sign(digest, ec.ECDSA(utils.Prehashed(hashes.SHA256())))).decode()
+
+
+def test_a_member_with_its_own_key_pays_by_offline_signing(gateways: FakeGateways) -> None:
+    keys = gateways.keys
+    key = ec.generate_private_key(ec.SECP256R1())
+    with TestClient(gateways.apps["PlatformOrg"]) as platform, TestClient(gateways.apps["BankOrg"]) as bank:
+
+        def as_(k: str, **more: str) -> dict[str, str]:
+            return {"Authorization": f"Bearer {k}", **more}
+
+        body = {"name": "own-signer", "role": "holder", "legal_name": "Own", "country": "DE", "csr": _csr(key, None)}
+        own = platform.post("/v1/members", json=body, headers=as_(keys["PlatformOrg/operator"])).json()
+        assert own["signing"] == "offline"
+        for acct, holder in (("own", "PlatformOrg/own-signer"), ("dest", "PlatformOrg/buyer-us")):
+            opened = bank.post(
+                "/v1/accounts", json={"id": acct, "holder": holder, "kyc_ref": "K"}, headers=as_(keys["BankOrg/issuer"])
+            )
+            assert opened.status_code == 201, opened.text
+        minted = {"account": "own", "currency": "USD", "amount": "10.00", "reserve_ref": "R-1"}
+        assert bank.post("/v1/mints", json=minted, headers=as_(keys["BankOrg/issuer"])).status_code == 201
+        pay = {"from": "own", "to": "dest", "currency": "USD", "amount": "3.00", "reference": "INV-OFF"}
+        # Without the header, or a custodial member with it: the wrong mode.
+        assert platform.post("/v1/transfers", json=pay, headers=as_(own["api_key"])).json()["code"] == "SIGNING_MODE"
+        custodial = as_(keys["PlatformOrg/buyer-us"], Signing="offline")
+        assert platform.post("/v1/transfers", json=pay, headers=custodial).status_code == 422
+        started = platform.post("/v1/transfers", json=pay, headers=as_(own["api_key"], Signing="offline"))
+        assert started.status_code == 202, started.text
+        sid = started.json()["signing_id"]
+        # A signature by another key: 400, nothing moves; the right one then endorses.
+        wrong = _sign(ec.generate_private_key(ec.SECP256R1()), started.json()["proposal_digest"])
+        bad = platform.post(f"/v1/signing/{sid}", json={"signature": wrong}, headers=as_(own["api_key"]))
+        assert (bad.status_code, bad.json()["code"]) == (400, "INVALID_SIGNATURE")
+        # Nobody else may sign it.
+        other = platform.post(
+            f"/v1/signing/{sid}", json={"signature": wrong}, headers=as_(keys["PlatformOrg/seller-cn"])
+        )
+        assert (other.status_code, other.json()["code"]) == (404, "UNKNOWN_SIGNING")
+        endorsed = platform.post(
+            f"/v1/signing/{sid}",
+            json={"signature": _sign(key, started.json()["proposal_digest"])},
+            headers=as_(own["api_key"]),
+        )
+        assert endorsed.status_code == 200, endorsed.text
+        height = gateways.ledger.world.height
+        digest = endorsed.json()["transaction_digest"]
+        bad = platform.post(
+            f"/v1/signing/{sid}", json={"signature": _sign(key, digest)[:-8] + "AAAAAAA="}, headers=as_(own["api_key"])
+        )
+        assert bad.status_code == 400 and gateways.ledger.world.height == height
+        done = platform.post(f"/v1/signing/{sid}", json={"signature": _sign(key, digest)}, headers=as_(own["api_key"]))
+        assert done.status_code == 201, done.text
+        assert done.json()["status"] == "committed" and done.json()["amount"] == "3.00"
+        again = platform.post(f"/v1/signing/{sid}", json={"signature": _sign(key, digest)}, headers=as_(own["api_key"]))
+        assert again.status_code == 404
+        dest = bank.get("/v1/accounts/dest", headers=as_(keys["BankOrg/issuer"])).json()
+        assert dest["balances"]["USD"] == "3.00"
