@@ -16,6 +16,7 @@
     │   │                        holds, or a member with its own key writing without it)
     │   └── IdempotencyKeyReused 422 IDEMPOTENCY_KEY_REUSED (same key, different request)
     ├── MemberExists             409 MEMBER_EXISTS (a member of that name is enrolled already)
+    ├── TopologyIdentity         409 TOPOLOGY_IDENTITY (the topology's own identities are not revoked here)
     ├── UnknownMember            404 UNKNOWN_MEMBER (no such member of this org)
     ├── UnknownApiKey            404 UNKNOWN_API_KEY (the member has no key with that id)
     ├── UnknownSigning           404 UNKNOWN_SIGNING (no offline signing of that id waiting for the caller)
@@ -142,6 +143,11 @@ class UnknownSigning(ServiceError):
 class MemberExists(ServiceError):
     status = 409
     code = "MEMBER_EXISTS"
+
+
+class TopologyIdentity(ServiceError):
+    status = 409
+    code = "TOPOLOGY_IDENTITY"
 
 
 class UnknownMember(ServiceError):

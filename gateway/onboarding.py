@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from chaincode.access import ROLE_MSP
 from gateway.ca import CertificateAuthority, Revoked
 from gateway.directory import NAME_PATTERN, Caller
-from gateway.errors import BadRequest, InvalidCsr, MemberExists, UnknownApiKey, UnknownMember
+from gateway.errors import BadRequest, InvalidCsr, MemberExists, TopologyIdentity, UnknownApiKey, UnknownMember
 from gateway.members import (
     CUSTODIAL,
     OWN_KEY,
@@ -203,15 +203,24 @@ class Members:
             raise UnknownMember(f"no active member {self.org.name}/{name}")
         return key_id, api_key
 
+    def _not_topology(self, name: str) -> None:
+        """Raises UnknownMember, TopologyIdentity: the topology's identities are the network's own cast (named
+        in the topology file, their keys printed by `deposits network status`); they change there."""
+        member, _ = self.get(name)
+        if member.source == TOPOLOGY:
+            raise TopologyIdentity(f"{self.org.name}/{name} is a topology identity: change network/topology.yaml")
+
     def revoke_key(self, name: str, key_id: str) -> None:
-        """Raises UnknownMember, UnknownApiKey."""
-        self.get(name)
+        """Raises UnknownMember, TopologyIdentity, UnknownApiKey."""
+        self._not_topology(name)
         if not self._store.revoke_key(name, key_id):
             raise UnknownApiKey(f"{self.org.name}/{name} has no key {key_id!r}")
 
     def revoke(self, name: str, reason: str) -> Member:
         """Revoke the member: its keys at once, its certificate in the org's CRL on the channel. Raises
-        UnknownMember, and what `Revocations.publish` raises (the keys stay revoked; revoking again retries)."""
+        UnknownMember, TopologyIdentity, and what `Revocations.publish` raises (the keys stay revoked; revoking
+        again retries)."""
+        self._not_topology(name)
         if not self._store.revoke(name, reason):
             raise UnknownMember(f"no member {self.org.name}/{name}")
         with self._lock:

@@ -28,6 +28,7 @@ from gateway.errors import (
     LedgerError,
     LedgerUnavailable,
     MemberExists,
+    TopologyIdentity,
     UnknownApiKey,
     UnknownMember,
 )
@@ -127,7 +128,7 @@ def add_key(name: Name, c: ComponentsDep) -> ApiKeyIssued:
     "/{name}/keys/{key_id}",
     status_code=204,
     dependencies=[_ONBOARD],
-    responses=problem_responses(_BASE, (UnknownMember, UnknownApiKey)),
+    responses=problem_responses(_BASE, (UnknownMember, UnknownApiKey, TopologyIdentity)),
 )
 def delete_key(name: Name, key_id: KeyId, c: ComponentsDep) -> Response:
     """Revoke one API key at once (401 from then on)."""
@@ -138,7 +139,7 @@ def delete_key(name: Name, key_id: KeyId, c: ComponentsDep) -> Response:
 @router.post(
     "/{name}/revoke",
     dependencies=[_ONBOARD],
-    responses=problem_responses(_BASE, (BodyTimeout, UnknownMember, LedgerUnavailable, LedgerError)),
+    responses=problem_responses(_BASE, (BodyTimeout, UnknownMember, TopologyIdentity, LedgerUnavailable, LedgerError)),
 )
 def revoke(name: Name, body: MemberRevoke, c: ComponentsDep) -> MemberPublic:
     """Revoke the member: its API keys at once, its certificate in the org's CRL on the channel (the peers

@@ -37,8 +37,8 @@ def sign(
         raise UnknownSigning(f"no signing {signing_id} waiting for {caller.ref}")
     try:
         signature = base64.b64decode(body.signature, validate=True)
-    except binascii.Error as exc:
-        raise InvalidSignature("the signature is not base64") from exc
+    except binascii.Error:
+        signature = b""  # verifies under no key: INVALID_SIGNATURE once the signing is found, else 404
     outcome = c.signing.sign(caller, signing_id, signature)
     if isinstance(outcome, dict):
         return JSONResponse(Transferred.model_validate(outcome).model_dump(by_alias=True), status_code=201)

@@ -21,7 +21,8 @@ from fastapi.testclient import TestClient
 from chaincode import access
 from chaincode.stub import Creator
 from gateway.ca import LocalCA, Revoked
-from gateway.errors import BadRequest, InvalidCsr, MemberExists, UnknownApiKey, UnknownMember
+from gateway.directory import ensure_api_keys
+from gateway.errors import BadRequest, InvalidCsr, MemberExists, TopologyIdentity, UnknownApiKey, UnknownMember
 from gateway.members import MemberStore, Sealer
 from gateway.onboarding import Members
 from network.channel_config import revocation_lists, revocation_update
@@ -113,6 +114,17 @@ def test_a_csr_member_keeps_its_key(members: Members) -> None:
     assert cert.public_key() == key.public_key()
     caller = members.caller(e.api_key)
     assert caller is not None and caller.key_pem is None
+
+
+def test_the_topology_identities_are_members_that_the_api_does_not_revoke(members: Members, layout: Layout) -> None:
+    members.import_topology(ensure_api_keys(layout, PLATFORM))
+    member, keys = members.get("buyer-us")
+    assert member.source == "topology" and len(keys) == 1
+    with pytest.raises(TopologyIdentity):
+        members.revoke("buyer-us", "no")
+    with pytest.raises(TopologyIdentity):
+        members.revoke_key("buyer-us", keys[0].key_id)
+    assert members.caller(ensure_api_keys(layout, PLATFORM)["buyer-us"]) is not None
 
 
 def test_duplicates_and_roles_another_org_grants_are_refused(members: Members) -> None:
