@@ -135,7 +135,7 @@ def test_writes_declare_every_way_a_write_fails(doc: dict[str, Any]) -> None:
         "408": {"REQUEST_TIMEOUT"},
         "409": {"DUPLICATE_REQUEST", "CONFLICT_RETRIES_EXHAUSTED"},
         "413": {"BODY_TOO_LARGE"},
-        "422": {"ACCOUNT_FROZEN", "IDEMPOTENCY_KEY_REUSED", "INSUFFICIENT_FUNDS"},
+        "422": {"ACCOUNT_FROZEN", "IDEMPOTENCY_KEY_REUSED", "INSUFFICIENT_FUNDS", "SIGNING_MODE"},
         "429": {"RATE_LIMITED"},
         "500": {"TX_INVALID"},
         "502": {"LEDGER_ERROR"},
