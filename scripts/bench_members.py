@@ -8,6 +8,8 @@ lookup alone), and the gateway's memory. Run against a network that is up:
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import statistics
 import time
 import uuid
@@ -36,12 +38,23 @@ def percentile(samples: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
 
 
-def enroll(url: str, operator_key: str, count: int, clients: int, prefix: str) -> list[str]:
-    """Enroll count members with `clients` concurrent connections; their API keys."""
+def operator_keys(url: str, operator_key: str, count: int) -> list[str]:
+    """count API keys of the operator (one per client: each key has its own rate cap, 100/s by default)."""
+    with httpx.Client(base_url=url, timeout=30) as http:
+        return [
+            http.post("/v1/members/operator/keys", headers={"Authorization": f"Bearer {operator_key}"}).json()[
+                "api_key"
+            ]
+            for _ in range(count)
+        ]
+
+
+def enroll(url: str, keys: list[str], count: int, clients: int, prefix: str) -> list[str]:
+    """Enroll count members with `clients` concurrent connections, each with its own operator key."""
 
     def one(i: int, http: httpx.Client) -> str:
         body = {"name": f"{prefix}-{i}", "role": "holder", "legal_name": f"Bench supplier {i}", "country": "CN"}
-        r = http.post("/v1/members", json=body, headers={"Authorization": f"Bearer {operator_key}"})
+        r = http.post("/v1/members", json=body, headers={"Authorization": f"Bearer {keys[i % clients]}"})
         if r.status_code != 201:
             raise RuntimeError(f"enrollment {i}: {r.status_code} {r.text}")
         key: str = r.json()["api_key"]
@@ -95,6 +108,31 @@ def main() -> int:
     gateway = next(g for g in net.gateways_status() if g["org"] == ORG)
     url = gateway["url"]
     operator_key = next(i["api_key"] for i in gateway["identities"] if i["name"] == "operator")
+    # The operator's keys share its rate cap (100 requests/s): lift it for the run, restore it at the end.
+    service = net.gateway_service(org)
+    lifted = {"DEPOSITS_GATEWAY_RATE_PER_KEY": "1000000", "DEPOSITS_GATEWAY_BURST_PER_KEY": "1000000"}
+    net.runtime.stop(service.name)
+    net.runtime.start(dataclasses.replace(service, env={**service.env, **lifted}))
+    try:
+        _wait(url)
+        return _run(net, args, url, operator_key)
+    finally:
+        net.runtime.stop(service.name)
+        net.start_gateways()
+
+
+def _wait(url: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} did not come back")
+
+
+def _run(net: Network, args: argparse.Namespace, url: str, operator_key: str) -> int:
+    org = net.topology.org(ORG)
     pid = net.runtime.pid(gateway_name(org))
     assert pid is not None, "PlatformOrg's gateway is not running: deposits network up"
     db = net.layout.gateways / ORG / "members.sqlite3"
@@ -104,11 +142,12 @@ def main() -> int:
     before = MemberStore(db)
     members_before = before.count()
     before.close()
-    first = enroll(url, operator_key, 10, 1, f"{prefix}-a")
+    onboarders = operator_keys(url, operator_key, args.clients)
+    first = enroll(url, onboarders[:1], 10, 1, f"{prefix}-a")
     auth_10 = http_auth_ms(url, first, 500)
     lookup_10 = lookup_us(db, first, 5000)
     started = time.perf_counter()
-    rest = enroll(url, operator_key, args.members - 10, args.clients, f"{prefix}-b")
+    rest = enroll(url, onboarders, args.members - 10, args.clients, f"{prefix}-b")
     seconds = time.perf_counter() - started
     keys = first + rest
     auth_n = http_auth_ms(url, keys, 500)
