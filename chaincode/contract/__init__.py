@@ -3,6 +3,8 @@
     accounts     open_account, mint, transfer, freeze, unfreeze; get_account, get_account_history,
                  list_accounts, get_supply
     redemptions  redeem, settle_redemption, reject_redemption; get_redemption
+    escrow       fund_order, record_shipment, record_delivery, accept_order, release_order, refund_order,
+                 open_dispute, resolve_dispute; get_order
 
 Each function is thin: parse (`chaincode.protocol`) → authorise (`chaincode.access`) → guard the request
 id → apply the domain rule (`chaincode.domain`) → write state (`chaincode.state.Books`) → emit the event.

@@ -208,6 +208,7 @@ async def get_supply(tx: Tx, args: GetSupply) -> SupplyView:
             "outstanding": s.outstanding,
             "balances_total": s.balances_total,
             "pending_redemptions": s.pending_redemptions,
+            "escrowed": s.escrowed,
         }
         for code, s in (await tx.books.supply()).items()
     }

@@ -4,11 +4,13 @@
     accounts     Account and its status, what a frozen account may not do, debits
     redemptions  Redemption and its transitions (pending → settled | rejected)
     supply       Supply and its invariant
+    escrow       Order (marketplace escrow) and its transitions; used as `chaincode.domain.escrow`
 
 Every rule raises `ContractError` with a stable code. The names below are the package's public surface;
 `chaincode.domain.X` is the way to reach them.
 """
 
+from chaincode.domain import escrow
 from chaincode.domain.accounts import ACCOUNT_ID_PATTERN, Account, AccountStatus, check_account_id, debit
 from chaincode.domain.money import (
     CURRENCIES,
@@ -37,6 +39,7 @@ __all__ = [
     "check_account_id",
     "currency",
     "debit",
+    "escrow",
     "format_minor",
     "format_units",
     "parse_decimal",
