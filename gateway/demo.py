@@ -126,6 +126,7 @@ def run_demo(gateways: list[dict[str, Any]], say: Callable[[str], None] = print)
         say(
             f"   {cur}: minted {f['minted']}, redeemed {f['redeemed']}, outstanding {f['outstanding']} = "
             f"balances {f['balances_total']} + pending redemptions {f['pending_redemptions']} "
+            f"+ escrowed {f['escrowed']} "
             f"→ {'holds' if f['invariant_holds'] else 'BROKEN'}"
         )
         if not f["invariant_holds"]:
