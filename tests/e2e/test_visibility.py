@@ -89,7 +89,6 @@ def test_read_matrix(apis: Apis, owned: dict[str, Owned], who: str, owner: str, 
     assert r.json() == json.loads(m.text.replace(fake, real)), (r.text, m.text)
 
 
-@pytest.mark.parametrize("who", IDENTITIES)
 def _list_all(apis: Apis, who: str, holder: str | None = None) -> list[dict[str, Any]]:
     """Every page of the caller's listing (a holder may have more than a page: the escrow tests open many)."""
     listed: list[dict[str, Any]] = []
@@ -103,6 +102,7 @@ def _list_all(apis: Apis, who: str, holder: str | None = None) -> list[dict[str,
             return listed
 
 
+@pytest.mark.parametrize("who", IDENTITIES)
 def test_list_accounts_matrix(apis: Apis, owned: dict[str, Owned], who: str) -> None:
     listed = _list_all(apis, who)
     ids = {a["id"] for a in listed}
