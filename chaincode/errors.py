@@ -11,7 +11,9 @@ code — the part before the first `": "` — and never the prose after it, whic
     ├── UNAUTHORIZED            the caller's identity/role may not do this
     ├── UNKNOWN_ACCOUNT         no account with that id
     ├── UNKNOWN_REDEMPTION      no redemption with that id
+    ├── UNKNOWN_ORDER           no escrowed order with that id (or not the caller's to see)
     ├── ACCOUNT_EXISTS          opening an id that is taken
+    ├── ORDER_EXISTS            funding an order id that is taken
     ├── DUPLICATE_REQUEST       this request_id (per MSP) already committed
     ├── DUPLICATE_RESERVE_REF   this reserve reference already backs a mint
     ├── INVALID_STATE           the transition is not allowed from the current status
@@ -32,7 +34,9 @@ class ErrorCode(StrEnum):
     UNAUTHORIZED = "UNAUTHORIZED"
     UNKNOWN_ACCOUNT = "UNKNOWN_ACCOUNT"
     UNKNOWN_REDEMPTION = "UNKNOWN_REDEMPTION"
+    UNKNOWN_ORDER = "UNKNOWN_ORDER"
     ACCOUNT_EXISTS = "ACCOUNT_EXISTS"
+    ORDER_EXISTS = "ORDER_EXISTS"
     DUPLICATE_REQUEST = "DUPLICATE_REQUEST"
     DUPLICATE_RESERVE_REF = "DUPLICATE_RESERVE_REF"
     INVALID_STATE = "INVALID_STATE"

@@ -22,6 +22,17 @@ object is read). Amounts are JSON integers of minor units; ids and references ar
     get_redemption       read      redemption_id                                               RedemptionView
     list_accounts        read      holder_msp, holder_subject (both nullable: a filter),       AccountPage
                                    cursor (nullable), limit
+    fund_order           write     order_id, buyer_account, seller_account, currency, amount,  Event
+                                   ship_by (epoch seconds), inspection_seconds,
+                                   milestones (nullable: [{on, amount}]), request_id
+    record_shipment      write     order_id, carrier, tracking_ref, request_id                 Event
+    record_delivery      write     order_id, request_id                                        Event
+    accept_order         write     order_id, request_id                                        Event
+    release_order        write     order_id, request_id                                        Event
+    refund_order         write     order_id, request_id                                        Event
+    open_dispute         write     order_id, reason, request_id                                Event
+    resolve_dispute      write     order_id, to_seller, to_buyer, request_id                   Event
+    get_order            read      order_id                                                    OrderView
 
 A write answers with its event's payload (`Event.to_json`), the same bytes it sets as the chaincode
 event, and records it under its request id; a read answers with its view. Failures answer
@@ -55,6 +66,15 @@ class Function(StrEnum):
     GET_SUPPLY = "get_supply"
     GET_REDEMPTION = "get_redemption"
     LIST_ACCOUNTS = "list_accounts"
+    FUND_ORDER = "fund_order"
+    RECORD_SHIPMENT = "record_shipment"
+    RECORD_DELIVERY = "record_delivery"
+    ACCEPT_ORDER = "accept_order"
+    RELEASE_ORDER = "release_order"
+    REFUND_ORDER = "refund_order"
+    OPEN_DISPUTE = "open_dispute"
+    RESOLVE_DISPUTE = "resolve_dispute"
+    GET_ORDER = "get_order"
 
 
 class EventType(StrEnum):
@@ -66,6 +86,13 @@ class EventType(StrEnum):
     REDEMPTION_REJECTED = "RedemptionRejected"
     ACCOUNT_FROZEN = "AccountFrozen"
     ACCOUNT_UNFROZEN = "AccountUnfrozen"
+    ESCROW_FUNDED = "EscrowFunded"
+    SHIPMENT_RECORDED = "ShipmentRecorded"
+    DELIVERY_RECORDED = "DeliveryRecorded"
+    ESCROW_RELEASED = "EscrowReleased"
+    ESCROW_REFUNDED = "EscrowRefunded"
+    DISPUTE_OPENED = "DisputeOpened"
+    DISPUTE_RESOLVED = "DisputeResolved"
 
 
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -174,6 +201,9 @@ class _Fields:
             if cp < 0x20 or 0x7F <= cp <= 0x9F or 0xD800 <= cp <= 0xDFFF or cp == 0x10FFFF:
                 raise _invalid(f"{name} contains the character U+{cp:04X}")
         return value
+
+    def raw(self, name: str) -> Any:
+        return self._values[name]
 
     def currency(self, name: str = "currency") -> str:
         return domain.currency(self.string(name)).code
@@ -436,6 +466,173 @@ class ListAccounts(Args):
         return args
 
 
+# --- escrow (chaincode.domain.escrow) ------------------------------------------------------------------
+
+ORDER_ID_PATTERN = domain.escrow.ORDER_ID_PATTERN
+# Epoch seconds up to 9999-12-31 (the proposal timestamps the contract accepts end there too).
+MAX_EPOCH_SECONDS = 253_402_300_799
+
+
+@dataclass(frozen=True, slots=True)
+class MilestoneArg:
+    on: str  # "shipment" | "acceptance"
+    amount: int
+
+
+def _milestones(f: _Fields, currency: str) -> tuple[MilestoneArg, ...] | None:
+    if not f.present("milestones"):
+        return None
+    raw = f.raw("milestones")
+    if not isinstance(raw, list) or not 0 < len(raw) <= domain.escrow.MAX_MILESTONES:
+        raise _invalid(f"milestones must be a list of 1..{domain.escrow.MAX_MILESTONES} objects, or null")
+    out = []
+    for item in raw:
+        if not isinstance(item, dict) or set(item) != {"on", "amount"}:
+            raise _invalid("each milestone is an object with exactly the fields on, amount")
+        if item["on"] not in {str(t) for t in domain.escrow.Trigger}:
+            raise _invalid("a milestone's on must be shipment or acceptance")
+        out.append(MilestoneArg(item["on"], domain.Amount.of(item["amount"], domain.currency(currency)).minor))
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class FundOrder(Args, _Money):
+    FUNCTION = Function.FUND_ORDER
+    order_id: str
+    buyer_account: str
+    seller_account: str
+    currency: str
+    amount: int
+    ship_by: int
+    inspection_seconds: int
+    milestones: tuple[MilestoneArg, ...] | None
+    request_id: str
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Self:
+        f = _Fields(data, cls.field_names())
+        currency = f.currency()
+        return cls(
+            order_id=f.matching("order_id", ORDER_ID_PATTERN),
+            buyer_account=f.account_id("buyer_account"),
+            seller_account=f.account_id("seller_account"),
+            currency=currency,
+            amount=f.amount(currency),
+            ship_by=f.integer("ship_by", 0, MAX_EPOCH_SECONDS),
+            inspection_seconds=f.integer("inspection_seconds", 0, domain.escrow.MAX_INSPECTION_SECONDS),
+            milestones=_milestones(f, currency),
+            request_id=f.matching("request_id", REQUEST_ID_PATTERN),
+        )
+
+    def plan(self) -> tuple[domain.escrow.Milestone, ...] | None:
+        if self.milestones is None:
+            return None
+        return tuple(domain.escrow.Milestone(domain.escrow.Trigger(m.on), m.amount) for m in self.milestones)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderStep(Args):
+    """An order transition that takes nothing but the order (delivery, accept, release, refund)."""
+
+    FUNCTION = Function.RECORD_DELIVERY
+    order_id: str
+    request_id: str
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Self:
+        f = _Fields(data, cls.field_names())
+        return cls(
+            order_id=f.matching("order_id", ORDER_ID_PATTERN),
+            request_id=f.matching("request_id", REQUEST_ID_PATTERN),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RecordDelivery(OrderStep):
+    FUNCTION = Function.RECORD_DELIVERY
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptOrder(OrderStep):
+    FUNCTION = Function.ACCEPT_ORDER
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseOrder(OrderStep):
+    FUNCTION = Function.RELEASE_ORDER
+
+
+@dataclass(frozen=True, slots=True)
+class RefundOrder(OrderStep):
+    FUNCTION = Function.REFUND_ORDER
+
+
+@dataclass(frozen=True, slots=True)
+class RecordShipment(Args):
+    FUNCTION = Function.RECORD_SHIPMENT
+    order_id: str
+    carrier: str
+    tracking_ref: str
+    request_id: str
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Self:
+        f = _Fields(data, cls.field_names())
+        return cls(
+            order_id=f.matching("order_id", ORDER_ID_PATTERN),
+            carrier=f.text("carrier", MAX_REASON),
+            tracking_ref=f.matching("tracking_ref", REFERENCE_PATTERN),
+            request_id=f.matching("request_id", REQUEST_ID_PATTERN),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OpenDispute(Args):
+    FUNCTION = Function.OPEN_DISPUTE
+    order_id: str
+    reason: str
+    request_id: str
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Self:
+        f = _Fields(data, cls.field_names())
+        return cls(
+            order_id=f.matching("order_id", ORDER_ID_PATTERN),
+            reason=f.text("reason", MAX_REASON),
+            request_id=f.matching("request_id", REQUEST_ID_PATTERN),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ResolveDispute(Args):
+    FUNCTION = Function.RESOLVE_DISPUTE
+    order_id: str
+    to_seller: int
+    to_buyer: int
+    request_id: str
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Self:
+        f = _Fields(data, cls.field_names())
+        return cls(
+            order_id=f.matching("order_id", ORDER_ID_PATTERN),
+            to_seller=f.integer("to_seller", 0, domain.MAX_AMOUNT),
+            to_buyer=f.integer("to_buyer", 0, domain.MAX_AMOUNT),
+            request_id=f.matching("request_id", REQUEST_ID_PATTERN),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class GetOrder(Args):
+    FUNCTION = Function.GET_ORDER
+    WRITE = False
+    order_id: str
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Self:
+        return cls(order_id=_Fields(data, cls.field_names()).matching("order_id", ORDER_ID_PATTERN))
+
+
 ARGS: dict[Function, type[Args]] = {
     cls.FUNCTION: cls
     for cls in (
@@ -452,6 +649,15 @@ ARGS: dict[Function, type[Args]] = {
         GetSupply,
         GetRedemption,
         ListAccounts,
+        FundOrder,
+        RecordShipment,
+        RecordDelivery,
+        AcceptOrder,
+        ReleaseOrder,
+        RefundOrder,
+        OpenDispute,
+        ResolveDispute,
+        GetOrder,
     )
 }
 WRITES = frozenset(f for f, cls in ARGS.items() if cls.WRITE)
@@ -578,6 +784,7 @@ class CurrencySupply(TypedDict):
     outstanding: int  # minted - redeemed
     balances_total: int  # summed from balances, independently of the counters
     pending_redemptions: int  # summed from pending redemptions
+    escrowed: int  # summed from what orders' escrows hold
 
 
 SupplyView = dict[str, CurrencySupply]  # every currency
@@ -593,3 +800,41 @@ class RedemptionView(TypedDict):
     closed_tx_id: str | None
     payout_ref: str | None
     reason: str | None
+
+
+class MilestoneView(TypedDict):
+    on: str  # "shipment" | "acceptance"
+    amount: int
+    released: bool
+
+
+class ShipmentView(TypedDict):
+    carrier: str
+    tracking_ref: str
+    shipped_at: int  # epoch seconds (the recording transaction's time)
+
+
+class DisputeView(TypedDict):
+    reason: str
+    opened_at: int
+    to_seller: int | None  # set when resolved
+    to_buyer: int | None
+
+
+class OrderView(TypedDict):
+    id: str
+    buyer_account: str
+    seller_account: str
+    currency: str
+    amount: int
+    held: int  # amount - released - refunded
+    released: int
+    refunded: int
+    status: str  # chaincode.domain.escrow.OrderStatus
+    milestones: list[MilestoneView]
+    ship_by: int  # epoch seconds
+    inspection_seconds: int
+    funded_at: int
+    shipment: ShipmentView | None
+    delivered_at: int | None
+    dispute: DisputeView | None

@@ -9,6 +9,7 @@ over a prefix is `[prefix, prefix + "\\U0010ffff")`. Values are canonical JSON.
     balance-delta~{account}~{currency}~{tx}     one credit {"amount": n}, not yet consolidated
     history~{account}~{seconds.nanos}~{tx}      one movement of the account's balance
     redemption~{redemption}                     a redemption (its id is the requesting tx id)
+    escrow~{order}                              an order's escrow: its terms, status and what it holds
     reserve~{reserve_ref}                       the mint that reserve reference backed
     request~{msp}~{request_id}                  the result of a committed write: the exactly-once guard
     supply-minted~{currency}~{tx}               one mint's amount
@@ -75,6 +76,7 @@ BALANCE = "balance"
 BALANCE_DELTA = "balance-delta"
 HISTORY = "history"
 REDEMPTION = "redemption"
+ESCROW = "escrow"
 RESERVE = "reserve"
 REQUEST = "request"
 SUPPLY_MINTED = "supply-minted"
@@ -159,6 +161,65 @@ def redemption_from_state(raw: Mapping[str, Any]) -> domain.Redemption:
     )
 
 
+def order_to_state(order: domain.escrow.Order) -> dict[str, Any]:
+    shipment, dispute = order.shipment, order.dispute
+    return {
+        "id": order.id,
+        "buyer_account": order.buyer_account,
+        "seller_account": order.seller_account,
+        "currency": order.currency,
+        "amount": order.amount,
+        "milestones": [{"on": str(m.on), "amount": m.amount, "released": m.released} for m in order.milestones],
+        "ship_by": order.ship_by,
+        "inspection_seconds": order.inspection_seconds,
+        "funded_at": order.funded_at,
+        "status": str(order.status),
+        "released": order.released,
+        "refunded": order.refunded,
+        "held": order.held,
+        "shipment": None
+        if shipment is None
+        else {"carrier": shipment.carrier, "tracking_ref": shipment.tracking_ref, "shipped_at": shipment.shipped_at},
+        "delivered_at": order.delivered_at,
+        "dispute": None
+        if dispute is None
+        else {
+            "reason": dispute.reason,
+            "opened_at": dispute.opened_at,
+            "to_seller": dispute.to_seller,
+            "to_buyer": dispute.to_buyer,
+        },
+    }
+
+
+def order_from_state(raw: Mapping[str, Any]) -> domain.escrow.Order:
+    escrow = domain.escrow
+    shipment, dispute = raw["shipment"], raw["dispute"]
+    return escrow.Order(
+        id=raw["id"],
+        buyer_account=raw["buyer_account"],
+        seller_account=raw["seller_account"],
+        currency=raw["currency"],
+        amount=raw["amount"],
+        milestones=tuple(
+            escrow.Milestone(escrow.Trigger(m["on"]), m["amount"], m["released"]) for m in raw["milestones"]
+        ),
+        ship_by=raw["ship_by"],
+        inspection_seconds=raw["inspection_seconds"],
+        funded_at=raw["funded_at"],
+        status=escrow.OrderStatus(raw["status"]),
+        released=raw["released"],
+        refunded=raw["refunded"],
+        shipment=None
+        if shipment is None
+        else escrow.Shipment(shipment["carrier"], shipment["tracking_ref"], shipment["shipped_at"]),
+        delivered_at=raw["delivered_at"],
+        dispute=None
+        if dispute is None
+        else escrow.Dispute(dispute["reason"], dispute["opened_at"], dispute["to_seller"], dispute["to_buyer"]),
+    )
+
+
 # The latest proposal timestamp accepted: 9999-12-31T23:59:59Z (RFC 3339 and the history key's width).
 _MAX_SECONDS = 253_402_300_799
 
@@ -172,6 +233,11 @@ def rfc3339(seconds: int, nanos: int) -> str:
 def unknown_account(account_id: str) -> ContractError:
     """The one answer for an account that does not exist, or that the caller may not see."""
     return ContractError(ErrorCode.UNKNOWN_ACCOUNT, f"no account {account_id}")
+
+
+def unknown_order(order_id: str) -> ContractError:
+    """The one answer for an order that does not exist, or that the caller may not see."""
+    return ContractError(ErrorCode.UNKNOWN_ORDER, f"no order {order_id}")
 
 
 def unknown_redemption(redemption_id: str) -> ContractError:
@@ -304,6 +370,20 @@ class Books:
     async def put_redemption(self, redemption: domain.Redemption) -> None:
         await self._put(composite_key(REDEMPTION, redemption.id), redemption_to_state(redemption))
 
+    # escrow
+
+    @property
+    def seconds(self) -> int:
+        """The transaction's time in whole seconds: its proposal's timestamp (see "Time" in the README)."""
+        return self._seconds
+
+    async def find_order(self, order_id: str) -> domain.escrow.Order | None:
+        raw = await self._get(composite_key(ESCROW, order_id))
+        return None if raw is None else order_from_state(raw)
+
+    async def put_order(self, order: domain.escrow.Order) -> None:
+        await self._put(composite_key(ESCROW, order.id), order_to_state(order))
+
     # mint backing
 
     async def claim_reserve(self, reserve_ref: str, account_id: str, amount: domain.Amount) -> None:
@@ -342,13 +422,15 @@ class Books:
 
     async def supply(self) -> dict[str, domain.Supply]:
         """Every currency's supply: counters summed from the per-tx keys; balances and pending redemptions
-        summed from the accounts and redemptions themselves, so that the invariant checks something."""
+        summed from the accounts, redemptions and orders themselves, so that the invariant checks something."""
         sums: dict[str, dict[str, int]] = {
-            code: {"minted": 0, "redeemed": 0, "balances": 0, "pending": 0} for code in domain.CURRENCIES
+            code: {"minted": 0, "redeemed": 0, "balances": 0, "pending": 0, "escrowed": 0} for code in domain.CURRENCIES
         }
 
         def add(currency: str, bucket: str, amount: int) -> None:
-            sums.setdefault(currency, {"minted": 0, "redeemed": 0, "balances": 0, "pending": 0})[bucket] += amount
+            sums.setdefault(currency, {"minted": 0, "redeemed": 0, "balances": 0, "pending": 0, "escrowed": 0})[
+                bucket
+            ] += amount
 
         for object_type, bucket, currency_index in (
             (SUPPLY_MINTED, "minted", 0),
@@ -361,7 +443,9 @@ class Books:
         for _, raw in await self._range(REDEMPTION):
             if raw["status"] == domain.RedemptionStatus.PENDING:
                 add(raw["currency"], "pending", int(raw["amount"]))
+        for _, raw in await self._range(ESCROW):
+            add(raw["currency"], "escrowed", int(raw["held"]))
         return {
-            code: domain.Supply(s["minted"], s["redeemed"], s["balances"], s["pending"])
+            code: domain.Supply(s["minted"], s["redeemed"], s["balances"], s["pending"], s["escrowed"])
             for code, s in sorted(sums.items())
         }

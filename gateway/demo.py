@@ -120,12 +120,39 @@ def run_demo(gateways: list[dict[str, Any]], say: Callable[[str], None] = print)
         state = c.call(seller, "GET", f"/v1/redemptions/{red['redemption_id']}")
         say(f"   BankOrg settles it with payout WIRE-{cur}-{run}: redemption is {state['status']}")
 
+    operator = a["PlatformOrg/operator"]
+    order_id = f"PO-2026-7-{run}"
+    ship_by = time.time_ns() // 1_000_000_000 + 7 * 24 * 3600
+    milestones = [{"on": "shipment", "amount": "15000.00"}, {"on": "acceptance", "amount": "35000.00"}]
+    order: dict[str, Any] = {
+        "id": order_id,
+        "buyer_account": buyer_acct,
+        "seller_account": seller_acct,
+        "currency": "USD",
+    }
+    order |= {"amount": "50000.00", "ship_by": ship_by, "inspection_seconds": 3 * 24 * 3600, "milestones": milestones}
+    r = c.call(buyer, "POST", "/v1/orders", order)
+    say(f"6. The buyer places order {order_id} with trade assurance: 50000.00 USD into escrow "
+        f"(held {r['order']['held']}; 15000.00 on shipment, 35000.00 on acceptance)")  # fmt: skip
+    r = c.call(operator, "POST", f"/v1/orders/{order_id}/shipment", {"carrier": "COSCO", "tracking_ref": f"TRK-{run}"})
+    say(f"   the marketplace records shipment: {r['moved']} released to the supplier, {r['order']['held']} held")
+    r = c.call(operator, "POST", f"/v1/orders/{order_id}/delivery")
+    say(f"   the marketplace records delivery: still {r['order']['held']} held until the buyer accepts")
+    mid = c.call(auditor, "GET", "/v1/supply")["USD"]
+    say(
+        f"   the auditor sees {mid['escrowed']} USD escrowed; "
+        f"invariant {'holds' if mid['invariant_holds'] else 'BROKEN'}"
+    )
+    r = c.call(buyer, "POST", f"/v1/orders/{order_id}/accept")
+    say(f"   the buyer accepts the goods: {r['moved']} released; the order is {r['order']['status']}")
+
     supply = c.call(auditor, "GET", "/v1/supply")
-    say("6. The auditor's supply report:")
+    say("7. The auditor's supply report:")
     for cur, f in supply.items():
         say(
             f"   {cur}: minted {f['minted']}, redeemed {f['redeemed']}, outstanding {f['outstanding']} = "
             f"balances {f['balances_total']} + pending redemptions {f['pending_redemptions']} "
+            f"+ escrowed {f['escrowed']} "
             f"→ {'holds' if f['invariant_holds'] else 'BROKEN'}"
         )
         if not f["invariant_holds"]:

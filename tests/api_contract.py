@@ -22,6 +22,9 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
 from schemathesis.schemas import BaseSchema
 
+from chaincode import domain
+from chaincode.errors import ContractError
+
 # Callers without a valid key, beside the dev identities: every /v1 route must refuse them with a 401.
 ANONYMOUS = "anonymous"
 WRONG_KEY = "wrong-key"
@@ -153,6 +156,9 @@ def _generate(context: HookContext, case: Case[Any]) -> bool:
       state (TransferCreate says it in words; the contract answers 400 INVALID_ARGUMENT);
     - an enrollment whose `csr` the schema allows (PEM armour around base64) but is no PKCS#10 request:
       what the DER inside must hold, JSON Schema cannot state (the API answers 400 INVALID_CSR);
+    - an order that breaks one of the three rules of a well-formed order that JSON Schema cannot state
+      (OrderCreate says them in words; the contract answers 400): buyer and seller differ, the milestones
+      sum to the amount, ship_by is in the future;
     - a case labelled positive that carries a negative part: schemathesis 4.32.5's coverage phase builds
       some (a near-boundary `from_block` next to a `Last-Event-ID` that breaks its pattern) and then
       expects the 400 to be a 2xx.
@@ -173,6 +179,25 @@ def _generate(context: HookContext, case: Case[Any]) -> bool:
         return False
     if context.operation is not None and context.operation.path == "/v1/transfers" and isinstance(body, dict):
         return "from" not in body or body.get("from") != body.get("to")
+    if context.operation is not None and context.operation.path == "/v1/orders" and isinstance(body, dict):
+        return _well_formed_order(body)
+    return True
+
+
+def _well_formed_order(body: dict[str, Any]) -> bool:
+    if "buyer_account" in body and body.get("buyer_account") == body.get("seller_account"):
+        return False
+    ship_by = body.get("ship_by")
+    # After both the live ledger's time (the wall clock) and the unit fake's proposal timestamps (1.8e9 + n).
+    if isinstance(ship_by, int) and ship_by <= max(time.time_ns() // 1_000_000_000 + 60, 1_900_000_000):
+        return False
+    milestones, amount, currency = body.get("milestones"), body.get("amount"), body.get("currency")
+    if isinstance(milestones, list) and isinstance(amount, str) and currency in domain.CURRENCIES:
+        try:
+            parts = [domain.parse_decimal(m["amount"], currency) for m in milestones]
+            return sum(parts) == domain.parse_decimal(amount, currency)
+        except (ContractError, KeyError, TypeError):
+            return True  # not well-formed anyway: the API refuses it with a 4xx of its own
     return True
 
 

@@ -15,7 +15,17 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gateway.api import accounts, events, identity, ledger_routes, members, payments, redemptions, signing
+from gateway.api import (
+    accounts,
+    events,
+    identity,
+    ledger_routes,
+    members,
+    orders,
+    payments,
+    redemptions,
+    signing,
+)
 from gateway.api.deps import Components
 from gateway.api.front_door import FrontDoor, FrontDoorLimits
 from gateway.api.openapi import build_openapi
@@ -118,7 +128,7 @@ def create_app(components: Components, *, org: str, limits: FrontDoorLimits | No
     def metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
-    for module in (identity, members, accounts, payments, signing, redemptions, ledger_routes, events):
+    for module in (identity, members, accounts, payments, signing, redemptions, orders, ledger_routes, events):
         app.include_router(module.router)
     # Outermost: it runs before any route, so before FastAPI reads a body.
     app.add_middleware(

@@ -20,7 +20,7 @@ router = APIRouter(tags=["ledger"])
 
 # A committed transaction answers at once; an unknown id would otherwise wait for a commit that never comes.
 STATUS_WAIT_SECONDS = 2
-_SUPPLY_FIELDS = ("minted", "redeemed", "outstanding", "balances_total", "pending_redemptions")
+_SUPPLY_FIELDS = ("minted", "redeemed", "outstanding", "balances_total", "pending_redemptions", "escrowed")
 
 
 @router.get("/v1/supply", responses=problem_responses(READ))
@@ -30,7 +30,8 @@ def supply(caller: CallerDep, c: ComponentsDep) -> dict[CurrencyCode, CurrencySu
     out: dict[str, CurrencySupplyPublic] = {}
     for cur, figures in sorted(raw.items()):
         amounts = {f: to_decimal(int(figures[f]), cur) for f in _SUPPLY_FIELDS}
-        holds = int(figures["outstanding"]) == int(figures["balances_total"]) + int(figures["pending_redemptions"])
+        held = sum(int(figures[f]) for f in ("balances_total", "pending_redemptions", "escrowed"))
+        holds = int(figures["outstanding"]) == held
         out[cur] = CurrencySupplyPublic(**amounts, invariant_holds=holds)
     return out
 

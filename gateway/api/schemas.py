@@ -16,11 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from chaincode import domain
 from chaincode.access import Role
 from chaincode.domain import ACCOUNT_ID_PATTERN, AccountStatus, RedemptionStatus
+from chaincode.domain.escrow import MAX_INSPECTION_SECONDS, MAX_MILESTONES, ORDER_ID_PATTERN, OrderStatus, Trigger
 from chaincode.protocol import CURSOR_PATTERN as CURSOR_PATTERN_RE
-from chaincode.protocol import MAX_REASON, REFERENCE_PATTERN, EventType
+from chaincode.protocol import MAX_EPOCH_SECONDS, MAX_REASON, REFERENCE_PATTERN, EventType
 
 # The contract's own patterns: the API refuses early exactly what the ledger would refuse.
 ACCOUNT_ID = f"^{ACCOUNT_ID_PATTERN.pattern}$"
+ORDER_ID = f"^{ORDER_ID_PATTERN.pattern}$"
 _REF = f"^{REFERENCE_PATTERN.pattern}$"
 # Fabric transaction ids (and so redemption ids, which are the redeeming transaction's id).
 TX_ID_PATTERN = "^[0-9a-f]{64}$"
@@ -89,6 +91,14 @@ AmountIn = Annotated[
         description="decimal string with at most the currency's minor digits, > 0",
     ),
 ]
+# A share of a disputed order: zero too (everything to the other party).
+ShareIn = Annotated[
+    str,
+    Field(
+        json_schema_extra={"pattern": "^(0(\\.0+)?|" + amount_pattern(_digits())[2:-2] + ")$"},
+        description="decimal string with at most the currency's minor digits, >= 0",
+    ),
+]
 # Balances, history entries (signed) and supply figures, formatted by the domain.
 AmountOut = Annotated[str, Field(pattern="^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$", examples=["125000.50"])]
 TxId = Annotated[str, Field(pattern=TX_ID_PATTERN)]
@@ -144,6 +154,41 @@ class RedemptionReject(_Body):
 
 class FreezeRequest(_Body):
     reason: Reason = "compliance hold"
+
+
+class MilestoneIn(_Body):
+    on: Trigger = Field(description="shipment: released when the operator records shipment; acceptance: at release")
+    amount: AmountIn
+
+
+class OrderCreate(_Body):
+    """Fund an order's escrow from the buyer's account. Milestones must sum to the amount exactly (none: one
+    milestone, on acceptance, of the whole amount)."""
+
+    id: str = Field(pattern=ORDER_ID, examples=["PO-2026-0001"])
+    buyer_account: str = Field(pattern=ACCOUNT_ID, examples=["acme-us"])
+    seller_account: str = Field(pattern=ACCOUNT_ID, examples=["shenzhen-parts"])
+    currency: CurrencyCode
+    amount: AmountIn = Field(examples=["125000.00"])
+    ship_by: int = Field(ge=0, le=MAX_EPOCH_SECONDS, description="deadline for shipment, Unix epoch seconds")
+    inspection_seconds: int = Field(ge=0, le=MAX_INSPECTION_SECONDS, description="after delivery, to dispute")
+    milestones: list[MilestoneIn] | None = Field(default=None, min_length=1, max_length=MAX_MILESTONES)
+
+
+class ShipmentCreate(_Body):
+    carrier: Reason = Field(examples=["DHL"])
+    tracking_ref: str = Field(pattern=_REF, examples=["JD014600006281230704"])
+
+
+class DisputeCreate(_Body):
+    reason: Reason
+
+
+class DisputeResolve(_Body):
+    """The split of what the order holds: the two must sum to it exactly."""
+
+    to_seller: ShareIn
+    to_buyer: ShareIn
 
 
 # --- responses ------------------------------------------------------------------------------------------
@@ -263,7 +308,54 @@ class CurrencySupplyPublic(_Public):
     outstanding: AmountOut = Field(description="minted - redeemed")
     balances_total: AmountOut = Field(description="summed from balances, independently of the counters")
     pending_redemptions: AmountOut
-    invariant_holds: bool = Field(description="outstanding == balances_total + pending_redemptions")
+    escrowed: AmountOut = Field(description="held in orders' escrow, summed from the orders")
+    invariant_holds: bool = Field(description="outstanding == balances_total + pending_redemptions + escrowed")
+
+
+class MilestonePublic(_Public):
+    on: Trigger
+    amount: AmountOut
+    released: bool
+
+
+class ShipmentPublic(_Public):
+    carrier: str
+    tracking_ref: str
+    shipped_at: int = Field(description="the recording transaction's time, Unix epoch seconds")
+
+
+class DisputePublic(_Public):
+    reason: str
+    opened_at: int
+    to_seller: AmountOut | None = Field(description="set once resolved")
+    to_buyer: AmountOut | None
+
+
+class OrderPublic(_Public):
+    id: str
+    buyer_account: str
+    seller_account: str
+    currency: CurrencyCode
+    amount: AmountOut
+    held: AmountOut = Field(description="still in escrow: amount - released - refunded")
+    released: AmountOut = Field(description="paid to the seller")
+    refunded: AmountOut = Field(description="returned to the buyer")
+    status: OrderStatus
+    milestones: list[MilestonePublic]
+    ship_by: int
+    inspection_seconds: int
+    funded_at: int
+    shipment: ShipmentPublic | None
+    delivered_at: int | None
+    dispute: DisputePublic | None
+
+
+class OrderWritten(Receipt):
+    """A committed step of an order: its event, what it moved, and the order as it now is."""
+
+    event: EventType
+    moved: AmountOut | None = Field(description="released to the seller or refunded to the buyer, if any")
+    order: OrderPublic
 
 
 class TransactionPublic(_Public):

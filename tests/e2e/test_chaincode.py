@@ -4,6 +4,7 @@ function, the authorisation matrix, bad input, and the hot-account case."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -105,7 +106,8 @@ def test_authorisation_matrix(network: Network, contracts: dict[str, fabric.Cont
         "freeze": (lambda: protocol.Freeze(seller, "hold", rid()), {COMPLIANCE}),
         "unfreeze": (lambda: protocol.Unfreeze(seller, "release", rid()), {COMPLIANCE}),
     }
-    assert set(writes) == {f.value for f in protocol.WRITES}
+    # Escrow's writes have their own matrix (test_escrow_authorisation_matrix).
+    assert set(writes) | ESCROW_WRITES == {f.value for f in protocol.WRITES}
     denied_before = snapshot(network, contracts, buyer, seller)
     for name, (make, allowed) in writes.items():
         for ref, contract in contracts.items():
@@ -123,6 +125,64 @@ def test_authorisation_matrix(network: Network, contracts: dict[str, fabric.Cont
         submit(contracts[ref], make())
     other = submit(contracts[BUYER], protocol.Redeem(buyer, "EUR", 5, rid()))["redemption_id"]
     submit(contracts[ISSUER], protocol.RejectRedemption(other, "no", rid()))
+
+
+ESCROW_WRITES = {
+    "fund_order",
+    "record_shipment",
+    "record_delivery",
+    "accept_order",
+    "release_order",
+    "refund_order",
+    "open_dispute",
+    "resolve_dispute",
+}
+
+
+def test_escrow_authorisation_matrix(network: Network, contracts: dict[str, fabric.Contract]) -> None:
+    """Every escrow write x every identity (admins included) on a funded order: refused with the world
+    unchanged, UNAUTHORIZED by role, UNKNOWN_* for what a holder may not see; INVALID_STATE where the role may
+    call but the order's state forbids it (release before delivery, refund before ship_by)."""
+    operator = "PlatformOrg/operator"
+    buyer, seller = open_account(network, contracts, BUYER), open_account(network, contracts, SELLER)
+    submit(contracts[ISSUER], protocol.Mint(buyer, "USD", 1_000, f"RES-{rid()}", rid()))
+    network.wait_peers_in_sync()  # the buyer's endorsers must all have seen the mint
+    ship_by = time.time_ns() // 1_000_000_000 + 3600  # an hour from now
+    order = f"PO-{rid()[:10]}"
+    submit(contracts[BUYER], protocol.FundOrder(order, buyer, seller, "USD", 100, ship_by, 60, None, rid()))
+    actors = {ISSUER, COMPLIANCE, operator, BUYER, SELLER}
+    cases: dict[str, tuple[Callable[[], protocol.Args], set[str], set[str]]] = {
+        # name: (args, who may call it and succeed, who may call it but the state refuses)
+        "fund_order": (
+            lambda: protocol.FundOrder(f"PO-{rid()[:10]}", buyer, seller, "USD", 1, ship_by, 60, None, rid()),
+            {BUYER},
+            set(),
+        ),
+        "record_shipment": (lambda: protocol.RecordShipment(order, "DHL", "T", rid()), {operator}, set()),
+        "record_delivery": (lambda: protocol.RecordDelivery(order, rid()), set(), {operator}),
+        "accept_order": (lambda: protocol.AcceptOrder(order, rid()), {BUYER}, set()),
+        "release_order": (lambda: protocol.ReleaseOrder(order, rid()), set(), actors),
+        "refund_order": (lambda: protocol.RefundOrder(order, rid()), {SELLER}, actors - {SELLER}),
+        "open_dispute": (lambda: protocol.OpenDispute(order, "late", rid()), {BUYER}, set()),
+        "resolve_dispute": (lambda: protocol.ResolveDispute(order, 50, 50, rid()), set(), {operator}),
+    }
+    assert set(cases) == ESCROW_WRITES
+    before = snapshot(network, contracts, buyer, seller)
+    for name, (make, allowed, refused_by_state) in cases.items():
+        for ref, contract in contracts.items():
+            if ref in allowed:
+                continue
+            code = rejected_code(lambda c=contract, m=make: submit(c, m()))  # type: ignore[misc]
+            if ref in refused_by_state:
+                expected = "INVALID_STATE"
+            elif ref == SELLER and name == "fund_order":
+                expected = "UNKNOWN_ACCOUNT"  # the buyer's account is not the seller's to see
+            else:
+                expected = "UNAUTHORIZED"
+            assert code == expected, (name, ref, code)
+    assert snapshot(network, contracts, buyer, seller) == before
+    view = evaluate(contracts[AUDITOR], protocol.GetOrder(order))
+    assert (view["status"], view["held"]) == ("funded", 100)
 
 
 @pytest.mark.parametrize(

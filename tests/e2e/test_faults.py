@@ -262,4 +262,6 @@ def _assert_supply_invariant(contracts: dict[str, fabric.Contract]) -> None:
     supply = json.loads(contracts["AuditorOrg/auditor"].evaluate_transaction(q.FUNCTION.value, [q.to_json()]))
     for figures in supply.values():
         assert figures["outstanding"] == figures["minted"] - figures["redeemed"]
-        assert figures["outstanding"] == figures["balances_total"] + figures["pending_redemptions"]
+        assert (
+            figures["outstanding"] == figures["balances_total"] + figures["pending_redemptions"] + figures["escrowed"]
+        )

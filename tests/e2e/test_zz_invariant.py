@@ -15,7 +15,9 @@ def test_supply_invariant_after_the_whole_suite(contracts: dict[str, fabric.Cont
     assert supply["USD"]["minted"] > 0
     for figures in supply.values():
         assert figures["outstanding"] == figures["minted"] - figures["redeemed"]
-        assert figures["outstanding"] == figures["balances_total"] + figures["pending_redemptions"]
+        assert (
+            figures["outstanding"] == figures["balances_total"] + figures["pending_redemptions"] + figures["escrowed"]
+        )
 
 
 def test_no_log_ever_shows_an_api_key(network: Network) -> None:

@@ -63,6 +63,14 @@ def test_every_function_has_an_argument_class() -> None:
         "reject_redemption",
         "freeze",
         "unfreeze",
+        "fund_order",
+        "record_shipment",
+        "record_delivery",
+        "accept_order",
+        "release_order",
+        "refund_order",
+        "open_dispute",
+        "resolve_dispute",
     }
     for function in WRITES:
         assert "request_id" in ARGS[function].field_names()

@@ -86,6 +86,7 @@ def test_open_mint_pay_and_read(api: Clients) -> None:
         "outstanding": "100.00",  # type: ignore[index]
         "balances_total": "100.00",
         "pending_redemptions": "0.00",
+        "escrowed": "0.00",
         "invariant_holds": True,
     }
 

@@ -1,0 +1,67 @@
+"""`invoke`, the dispatcher: parse the invocation, build the transaction's context, run its function."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from chaincode import access
+from chaincode.contract import accounts, escrow, redemptions
+from chaincode.contract._tx import Err, Handlers, InvokeResult, Ok, Tx
+from chaincode.errors import ContractError, ErrorCode
+from chaincode.protocol import ARGS, Args, Function
+from chaincode.state import Books, canonical_json
+from chaincode.stub import ChaincodeStub
+
+if TYPE_CHECKING:
+    from chaincode.shim import HandlerResult
+
+# Keyed by the exact argument class (Unfreeze extends Freeze: each has its own entry).
+_HANDLERS: Handlers = {
+    **accounts.HANDLERS,
+    **redemptions.HANDLERS,
+    **escrow.HANDLERS,
+}
+
+
+async def invoke(stub: ChaincodeStub) -> InvokeResult:
+    """Run the transaction `stub.args` names as `stub.creator`.
+
+    Contract errors come back as `Err("CODE: message")`, never raised. ShimError (the peer refused a
+    ledger call) and ValueError (a malformed proposal: no creator or timestamp) propagate.
+    """
+    try:
+        args = _parse(stub.args)
+        tx = Tx(Books(stub), stub, access.caller_of(stub.creator))
+        return Ok(canonical_json(await _dispatch(tx, args)))
+    except ContractError as exc:
+        return Err(str(exc))
+
+
+async def handle(stub: ChaincodeStub) -> HandlerResult:
+    """`invoke` as a `chaincode.shim.Handler`, for the chaincode server."""
+    # Imported here so that in-memory users of the contract (unit tests, the gateway's fake) need no gRPC.
+    from chaincode.shim import Failure, Success
+
+    match await invoke(stub):
+        case Ok(payload=payload):
+            return Success(payload)
+        case Err(message=message):
+            return Failure(message)
+
+
+def _parse(raw: Sequence[bytes]) -> Args:
+    if not raw:
+        raise ContractError(ErrorCode.UNKNOWN_FUNCTION, "no function named (args is empty)")
+    try:
+        function = Function(bytes(raw[0]).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        name = bytes(raw[0])[:64].decode("utf-8", "replace")
+        raise ContractError(ErrorCode.UNKNOWN_FUNCTION, f"no function {name!r}") from None
+    if len(raw) != 2:
+        raise ContractError(ErrorCode.INVALID_ARGUMENT, f"{function} takes exactly one JSON object argument")
+    return ARGS[function].from_json(bytes(raw[1]))
+
+
+async def _dispatch(tx: Tx, args: Args) -> object:
+    return await _HANDLERS[type(args)](tx, args)

@@ -1,0 +1,46 @@
+"""The rules of money, pure: no Fabric, no I/O, no clock, no floats. One module per concept:
+
+    money        Currency, Amount (integer minor units), parsing and formatting decimals
+    accounts     Account and its status, what a frozen account may not do, debits
+    redemptions  Redemption and its transitions (pending → settled | rejected)
+    supply       Supply and its invariant
+    escrow       Order (marketplace escrow) and its transitions; used as `chaincode.domain.escrow`
+
+Every rule raises `ContractError` with a stable code. The names below are the package's public surface;
+`chaincode.domain.X` is the way to reach them.
+"""
+
+from chaincode.domain import escrow
+from chaincode.domain.accounts import ACCOUNT_ID_PATTERN, Account, AccountStatus, check_account_id, debit
+from chaincode.domain.money import (
+    CURRENCIES,
+    MAX_AMOUNT,
+    Amount,
+    Currency,
+    currency,
+    format_minor,
+    format_units,
+    parse_decimal,
+)
+from chaincode.domain.redemptions import Redemption, RedemptionStatus
+from chaincode.domain.supply import Supply
+
+__all__ = [
+    "ACCOUNT_ID_PATTERN",
+    "CURRENCIES",
+    "MAX_AMOUNT",
+    "Account",
+    "AccountStatus",
+    "Amount",
+    "Currency",
+    "Redemption",
+    "RedemptionStatus",
+    "Supply",
+    "check_account_id",
+    "currency",
+    "debit",
+    "escrow",
+    "format_minor",
+    "format_units",
+    "parse_decimal",
+]
