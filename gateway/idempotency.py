@@ -58,8 +58,10 @@ class Record:
 
 
 class IdempotencyStore:
-    def __init__(self, path: Path, *, retention: int = DAY, clock: Callable[[], float] = time.time) -> None:
-        """retention: seconds a record is kept; clock: wall-clock seconds (a test passes a fake one)."""
+    def __init__(
+        self, path: Path, *, retention: int = DAY, clock: Callable[[], int] = lambda: time.time_ns() // 1_000_000_000
+    ) -> None:
+        """retention: seconds a record is kept; clock: whole wall-clock seconds (a test passes a fake one)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -78,7 +80,7 @@ class IdempotencyStore:
         self._locks_lock = threading.Lock()
 
     def _now(self) -> int:
-        return int(self._clock())
+        return self._clock()
 
     @contextmanager
     def exclusive(self, caller: str, key: str) -> Iterator[None]:

@@ -19,6 +19,7 @@ from fabric_protos.common import common_pb2, configtx_pb2
 from fabric_protos.orderer import ab_pb2_grpc
 
 from gateway import fabric
+from gateway.deadline import Deadline
 from gateway.errors import LedgerError, LedgerUnavailable
 from network.channel_config import revocation_lists, revocation_update
 from network.pki import TlsPair
@@ -46,7 +47,7 @@ class ChannelRevocations:
         orderer_tls_ca_pem: bytes,
         reader: Signatory,
         admin: Signatory,
-        timeout: float = 30,
+        timeout: int = 30,
     ) -> None:
         self._msp_id = msp_id
         self._channel = channel
@@ -129,8 +130,8 @@ class ChannelRevocations:
         if self._applied(block, crl_pem):
             return
         self._broadcast(self._envelope(revocation_update(block, self._msp_id, crl_pem)))
-        deadline = time.monotonic() + self._timeout
-        while time.monotonic() < deadline:
+        deadline = Deadline(self._timeout)
+        while not deadline.expired():
             if self._applied(self._config_block(), crl_pem):
                 return
             time.sleep(0.2)

@@ -40,7 +40,7 @@ class _Pending:
     step: Unsigned
     endorsed: bool
     present: Present
-    expires: float
+    expires_ns: int  # on the monotonic clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +66,10 @@ class OfflineSigning:
         proposal = self._ledger.propose_offline(self._via, caller, args.FUNCTION.value, [args.to_json()])
         signing_id = secrets.token_hex(16)
         with self._lock:
-            now = time.monotonic()
-            for sid in [s for s, p in self._pending.items() if p.expires < now]:
+            now = time.monotonic_ns()
+            for sid in [s for s, p in self._pending.items() if p.expires_ns < now]:
                 del self._pending[sid]
-            self._pending[signing_id] = _Pending(caller.ref, proposal, False, present, now + self._ttl)
+            self._pending[signing_id] = _Pending(caller.ref, proposal, False, present, now + self._ttl * 1_000_000_000)
         return Step(signing_id, proposal.digest)
 
     def sign(self, caller: Caller, signing_id: str, signature: bytes) -> Step | dict[str, Any]:
@@ -80,7 +80,7 @@ class OfflineSigning:
         """
         with self._lock:
             pending = self._pending.get(signing_id)
-            if pending is None or pending.caller_ref != caller.ref or pending.expires < time.monotonic():
+            if pending is None or pending.caller_ref != caller.ref or pending.expires_ns < time.monotonic_ns():
                 raise UnknownSigning(f"no signing {signing_id} waiting for {caller.ref}")
             del self._pending[signing_id]  # one signature per step: a concurrent second one finds nothing
         try:
@@ -93,7 +93,7 @@ class OfflineSigning:
             transaction = self._ledger.endorse_offline(self._via, pending.step, signature)
             with self._lock:
                 self._pending[signing_id] = _Pending(
-                    caller.ref, transaction, True, pending.present, time.monotonic() + self._ttl
+                    caller.ref, transaction, True, pending.present, time.monotonic_ns() + self._ttl * 1_000_000_000
                 )
             return Step(signing_id, transaction.digest)
         deadline = Deadline(self._commit_timeout)

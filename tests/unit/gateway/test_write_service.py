@@ -200,7 +200,7 @@ def test_a_request_without_a_key_leaves_nothing_behind(ledger: FakeLedger, tmp_p
 
 
 def test_records_expire_after_the_retention_window(ledger: FakeLedger, tmp_path: Path) -> None:
-    now = [1_000_000.0]
+    now = [1_000_000]
     store = IdempotencyStore(tmp_path / "idem.sqlite3", retention=3600, clock=lambda: now[0])
     service = WriteService(ledger, store)
     for i in range(5):
