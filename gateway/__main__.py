@@ -98,7 +98,16 @@ def main() -> int:
     app = create_app(components, org=org.name, limits=limits)
     try:
         # access_log off: request lines carry nothing secret, but we keep logs to what operators need.
-        uvicorn.run(app, host=settings.host, port=org.gateway_port, access_log=False, log_level="info")
+        # Keep-alive longer than clients keep idle connections (httpx: 5 s): with equal timeouts the server
+        # closed a connection just as a client reused it ("Server disconnected without sending a response").
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=org.gateway_port,
+            access_log=False,
+            log_level="info",
+            timeout_keep_alive=settings.keep_alive,
+        )
     finally:
         ledger.close()
         store.close()

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     idempotency_retention: int = 86_400
     # The front door (gateway/api/front_door.py): caps per request and per key, and write admission.
     body_limit: int = 1 << 20
+    # Seconds an idle client connection is kept open; longer than clients' own idle expiry (see __main__).
+    keep_alive: int = 75
     body_timeout: int = 10
     rate_per_key: int = 100
     burst_per_key: int = 200
