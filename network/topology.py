@@ -182,7 +182,15 @@ def _org(raw: dict[str, Any]) -> Org:
 
 
 def load_topology(path: Path = DEFAULT_TOPOLOGY) -> Topology:
-    """Read and validate the topology file. Raises TopologyError on a duplicate port or name."""
+    """Read and validate the topology file. Raises TopologyError when it is not one (a missing or mistyped
+    entry, bad YAML) or names a port or an org twice; OSError when it cannot be read."""
+    try:
+        return _read_topology(path)
+    except (yaml.YAMLError, LookupError, TypeError, AttributeError) as exc:
+        raise TopologyError(f"topology {path}: not a topology file ({type(exc).__name__}: {exc})") from exc
+
+
+def _read_topology(path: Path) -> Topology:
     raw = yaml.safe_load(path.read_text())
     fab, chan, cc = raw["fabric"], raw["channel"], raw["chaincode"]
     topo = Topology(

@@ -26,7 +26,7 @@ from network.topology import Org, load_topology
 def deposits(data_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     """Run the `deposits` CLI as a user would; with check, a failure shows its stderr."""
     result = subprocess.run(
-        [sys.executable, "-m", "network.cli", "--data-dir", str(data_dir), *args],
+        [sys.executable, "-m", "deposits", "--data-dir", str(data_dir), *args],
         capture_output=True,
         text=True,
         timeout=600,

@@ -52,7 +52,7 @@ def docker_engine() -> None:
 def deposits(data_dir: Path, topology: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     """Run the `deposits` CLI as a user would."""
     return subprocess.run(
-        [sys.executable, "-m", "network.cli", "--data-dir", str(data_dir), "--topology", str(topology), *args],
+        [sys.executable, "-m", "deposits", "--data-dir", str(data_dir), "--topology", str(topology), *args],
         capture_output=True,
         text=True,
         check=check,

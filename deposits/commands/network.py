@@ -1,23 +1,22 @@
-"""`deposits`: the one command-line entry point (network, chaincode, demo)."""
+"""`deposits network|fabric|chaincode|demo`: run the consortium network and the payment story."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from collections.abc import Sequence
-from pathlib import Path
 
+from deposits.commands import Subcommands
 from network.compose import ComposeError
 from network.endpoints import RUNTIMES
 from network.fabric_build import FabricBuildError, ensure_binaries
 from network.fabric_cli import FabricCommandError
 from network.health import NodeStartError
-from network.layout import Layout, default_data_dir
+from network.layout import Layout
 from network.network import Network
 from network.ports import PortBaseMismatchError
 from network.runtime import PortInUseError, RuntimeMismatchError
-from network.topology import DEFAULT_TOPOLOGY, TopologyError, load_topology
+from network.topology import TopologyError, load_topology
 
 
 def _network(args: argparse.Namespace) -> Network:
@@ -115,16 +114,8 @@ def cmd_logs(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="deposits", description="Tokenized deposits on a Fabric consortium")
-    p.add_argument(
-        "--data-dir",
-        type=Path,
-        default=default_data_dir(),
-        help="where crypto, ledgers, logs and pid files live (default: %(default)s)",
-    )
-    p.add_argument("--topology", type=Path, default=DEFAULT_TOPOLOGY, help=argparse.SUPPRESS)
-    sub = p.add_subparsers(dest="group", required=True)
+def register(sub: Subcommands) -> None:
+    """Add the network, fabric, chaincode and demo groups to the `deposits` parser."""
 
     net = sub.add_parser("network", help="run the consortium network").add_subparsers(dest="action", required=True)
     up = net.add_parser("up", help="start (or resume) the network")
@@ -164,7 +155,6 @@ def build_parser() -> argparse.ArgumentParser:
         "upgrade", help="restart the chaincode servers with the current code and commit a new definition sequence"
     ).set_defaults(func=cmd_chaincode_upgrade)
     sub.add_parser("demo", help="run the payment story against the running gateways").set_defaults(func=cmd_demo)
-    return p
 
 
 # What an operator can meet and act on: each prints one line (plus a log tail) instead of a traceback.
@@ -179,23 +169,3 @@ EXPECTED_FAILURES = (
     ComposeError,
     TopologyError,
 )
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return int(args.func(args))
-    except (
-        PortInUseError,
-        PortBaseMismatchError,
-        FabricBuildError,
-        TimeoutError,
-        RuntimeMismatchError,
-        ComposeError,
-    ) as exc:
-        print(f"deposits: {exc}", file=sys.stderr)
-        return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

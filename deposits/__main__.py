@@ -1,0 +1,5 @@
+import sys
+
+from deposits.cli import main
+
+sys.exit(main())
