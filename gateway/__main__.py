@@ -24,6 +24,7 @@ from gateway.revocation import ChannelRevocations, Signatory
 from gateway.service import WriteService
 from gateway.settings import Settings
 from gateway.signing import OfflineSigning
+from gateway.step_times import StepTimes
 from network.layout import Layout
 from network.pki import SERVICE_IDENTITY, OrgCrypto
 from network.ports import topology_for
@@ -41,10 +42,12 @@ def main() -> int:
         channel=topology.channel,
         chaincode=topology.chaincode.name,
     )
+    steps = StepTimes()
     ledger = FabricLedger(
         peer,
         fabric.Timeouts(endorse=settings.endorse_timeout, commit_status=settings.commit_timeout),
         resubmit_interval=settings.resubmit_interval,
+        steps=steps,
     )
     store = IdempotencyStore(
         layout.gateways / org.name / "idempotency.sqlite3", retention=settings.idempotency_retention
@@ -84,6 +87,7 @@ def main() -> int:
         EventHub(ledger, directory.service, capacity=settings.event_buffer),
         members,
         OfflineSigning(ledger, directory.service, commit_timeout=settings.commit_timeout),
+        steps,
     )
     limits = FrontDoorLimits(
         body_limit=settings.body_limit,

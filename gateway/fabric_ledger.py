@@ -26,11 +26,20 @@ from gateway.errors import (
     TransactionInvalid,
 )
 from gateway.ledger import Endorsed, LedgerEvent, LedgerTransaction, TxStatus, Unsigned
+from gateway.step_times import Step, StepTimes
 
 # Validation codes after which a fresh endorsement may succeed: the world moved under the transaction.
 _RETRYABLE_COMMIT_CODES = {"MVCC_READ_CONFLICT", "PHANTOM_READ_CONFLICT"}
 # The Gateway's wording when endorsers at different heights return different read/write sets.
 _ENDORSER_MISMATCH = "ProposalResponsePayloads do not match"
+
+
+def retryable(exc: fabric.GatewayError) -> bool:
+    """True when a fresh endorsement of the same request may succeed: an MVCC/phantom conflict at commit,
+    or endorsers at different heights returning different results."""
+    if isinstance(exc, fabric.CommitError):
+        return exc.code_name in _RETRYABLE_COMMIT_CODES
+    return any(_ENDORSER_MISMATCH in d.message for d in exc.details) or _ENDORSER_MISMATCH in exc.message
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +60,7 @@ def translate_errors() -> Iterator[None]:
     try:
         yield
     except fabric.CommitError as exc:
-        if exc.code_name in _RETRYABLE_COMMIT_CODES:
+        if retryable(exc):
             raise RetryableConflict(f"transaction {exc.transaction_id} invalid: {exc.code_name}") from exc
         raise TransactionInvalid(f"transaction {exc.transaction_id} was committed invalid: {exc.code_name}") from exc
     except fabric.CommitStatusError as exc:
@@ -59,7 +68,7 @@ def translate_errors() -> Iterator[None]:
     except fabric.GatewayError as exc:
         if exc.chaincode_code:
             raise ChaincodeRejected(exc.chaincode_code, exc.chaincode_message or "") from exc
-        if any(_ENDORSER_MISMATCH in d.message for d in exc.details) or _ENDORSER_MISMATCH in exc.message:
+        if retryable(exc):
             raise RetryableConflict(f"endorsers disagree: {exc.message}") from exc
         if isinstance(exc, fabric.EndorseError) and exc.code == grpc.StatusCode.ABORTED:
             # Not a refusal (that carries the chaincode's code) nor a mismatch: a required endorser did not answer.
@@ -87,10 +96,17 @@ class _Events:
 
 class FabricLedger:
     def __init__(
-        self, peer: PeerEndpoint, timeouts: fabric.Timeouts | None = None, *, resubmit_interval: int = 3
+        self,
+        peer: PeerEndpoint,
+        timeouts: fabric.Timeouts | None = None,
+        *,
+        resubmit_interval: int = 3,
+        steps: StepTimes | None = None,
     ) -> None:
-        """resubmit_interval: seconds to wait for a commit before sending the same envelope again."""
+        """resubmit_interval: seconds to wait for a commit before sending the same envelope again; steps:
+        where each write's endorse, submit and commit-wait times are recorded (for /metrics)."""
         self._peer = peer
+        self.steps = steps or StepTimes()
         self._timeouts = timeouts or fabric.Timeouts()
         self._resubmit_interval = resubmit_interval
         self._gateways: dict[str, fabric.Gateway] = {}
@@ -123,7 +139,7 @@ class FabricLedger:
         return self._network(caller).get_contract(self._peer.chaincode)
 
     def endorse(self, caller: Caller, function: str, args: list[bytes]) -> Endorsed:
-        with translate_errors():
+        with translate_errors(), self.steps.timed(Step.ENDORSE):
             tx = self._contract(caller).new_proposal(function, args).endorse()
             return Endorsed(tx.transaction_id, tx.bytes(), tx.result)
 
@@ -132,21 +148,27 @@ class FabricLedger:
         deadline = Deadline(wait or self._timeouts.commit_status)
         with translate_errors():
             transaction = network.new_transaction(envelope)
-            commit = transaction.submit()
-            while True:
-                try:
-                    status = commit.get_status(min(self._resubmit_interval, deadline.remaining()))
-                    break
-                except fabric.CommitStatusError as exc:
-                    if exc.code != grpc.StatusCode.DEADLINE_EXCEEDED or deadline.expired():
-                        raise
-                # Not committed yet: the orderer that accepted it may have died with it (a Raft leader's pending
-                # batch). Send the same envelope again; one transaction id, so at most one copy commits valid.
-                with contextlib.suppress(fabric.SubmitError):
-                    transaction.submit()
+            with self.steps.timed(Step.SUBMIT):
+                commit = transaction.submit()
+            with self.steps.timed(Step.COMMIT):
+                status = self._await_commit(transaction, commit, deadline)
             if not status.successful:
                 raise fabric.CommitError(status.transaction_id, status.code, status.code_name, status.block_number)
             return TxStatus(status.transaction_id, True, True, status.code_name, status.block_number)
+
+    def _await_commit(
+        self, transaction: fabric.Transaction, commit: fabric.Commit, deadline: Deadline
+    ) -> fabric.Status:
+        while True:
+            try:
+                return commit.get_status(min(self._resubmit_interval, deadline.remaining()))
+            except fabric.CommitStatusError as exc:
+                if exc.code != grpc.StatusCode.DEADLINE_EXCEEDED or deadline.expired():
+                    raise
+            # Not committed yet: the orderer that accepted it may have died with it (a Raft leader's pending
+            # batch). Send the same envelope again; one transaction id, so at most one copy commits valid.
+            with contextlib.suppress(fabric.SubmitError):
+                transaction.submit()
 
     def status(self, caller: Caller, tx_id: str, wait: int | None = None) -> TxStatus:
         with translate_errors():

@@ -3,7 +3,7 @@ its memory while ten anonymous 300 MB bodies arrive. Run against a network that 
 
     .venv/bin/python scripts/bench_front_door.py [--data-dir DIR] [--seconds 30] [--client go|python]
 
-The load client is a small Go program (scripts/loadgen, built once with `go`): a Python one on the same two
+The load client is a small Go program (bench/loadgen, built once with `go`): a Python one on the same two
 cores cost as much CPU as the gateway it measured, and more per request at 256 clients.
 """
 
@@ -14,8 +14,6 @@ import asyncio
 import json
 import os
 import resource
-import subprocess
-import tempfile
 import time
 import uuid
 from collections import Counter
@@ -24,6 +22,9 @@ from pathlib import Path
 
 import httpx
 
+from bench.clients import api_keys
+from bench.http_load import run_loadgen
+from bench.scenarios import Load
 from network.layout import Layout, default_data_dir
 from network.network import Network
 
@@ -48,10 +49,6 @@ def cpu_seconds(net: Network) -> dict[str, float]:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         out[name] = (int(fields[11]) + int(fields[12])) / tick
     return out
-
-
-def keys(net: Network) -> dict[str, tuple[str, str]]:
-    return {i["ref"]: (gw["url"], i["api_key"]) for gw in net.gateways_status() for i in gw["identities"]}
 
 
 def setup_accounts(bank: tuple[str, str], n: int) -> tuple[list[str], str]:
@@ -124,42 +121,15 @@ async def _load(
     }
 
 
-LOADGEN_SRC = Path(__file__).with_name("loadgen")
-
-
-def go_loadgen() -> Path:
-    """Build (once) the Go load client beside the Fabric cache; `go` is needed for Fabric anyway."""
-    out = Path.home() / ".cache" / "tokenized-deposits" / "loadgen"
-    src = LOADGEN_SRC / "main.go"
-    if not out.exists() or out.stat().st_mtime < src.stat().st_mtime:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["go", "build", "-o", str(out), "."], cwd=LOADGEN_SRC, check=True)
-    return out
-
-
 def go_load(buyer: tuple[str, str], payers: list[str], payee: str, clients: int, seconds: int) -> dict[str, object]:
     url, key = buyer
-    with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
-        json.dump(payers, f)
-        f.flush()
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        done = subprocess.run(
-            [
-                str(go_loadgen()),
-                f"-url={url}",
-                f"-key={key}",
-                f"-payers={f.name}",
-                f"-payee={payee}",
-                f"-clients={clients}",
-                f"-seconds={seconds}",
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    row: dict[str, object] = json.loads(done.stdout)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    load = Load(payers[:clients], [payee] * clients, seconds, 0, "USD", "0.01", 1)
+    row: dict[str, object] = run_loadgen(url, key, load)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     row["load_client_cpu_s"] = round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1)
+    for detail in ("per_payer", "per_payee"):
+        row.pop(detail)
     return row
 
 
@@ -196,7 +166,7 @@ def main() -> None:
     )
     args = p.parse_args()
     net = Network.open(Layout(args.data_dir))
-    k = keys(net)
+    k = api_keys(net)
     payers, payee = setup_accounts(k["BankOrg/issuer"], 256)
     out = {
         "anonymous_300mb_bodies_x10": bodies(net, k["PlatformOrg/buyer-us"][0]),

@@ -80,6 +80,8 @@ def create_app(components: Components, *, org: str, limits: FrontDoorLimits | No
     Gauge("gateway_event_streams", "open /v1/events streams", registry=registry).set_function(
         lambda: components.events.subscribers
     )
+    if components.steps is not None:
+        registry.register(components.steps)
 
     @app.exception_handler(ServiceError)
     async def service_error(_: Request, exc: ServiceError) -> JSONResponse:

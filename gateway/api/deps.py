@@ -16,6 +16,7 @@ from gateway.ledger import Ledger
 from gateway.onboarding import Members
 from gateway.service import WriteService
 from gateway.signing import OfflineSigning
+from gateway.step_times import StepTimes
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,7 @@ class Components:
     events: EventHub
     members: Members | None = None  # None: this gateway enrolls nobody (tools, some tests)
     signing: OfflineSigning | None = None  # None: no offline signing (then no member can need it)
+    steps: StepTimes | None = None  # the Fabric steps' timings, exported on /metrics (None: not measured)
 
 
 def components(request: Request) -> Components:

@@ -15,10 +15,10 @@ from typing import Any
 import httpx
 import pytest
 
+from bench import clients as bench_clients
 from gateway import fabric
 from network.layout import Layout
 from network.network import Network
-from network.pki import OrgCrypto
 from network.ports import reserve_port_block
 from network.topology import Org, load_topology
 
@@ -130,17 +130,7 @@ def new_id(prefix: str) -> str:
 
 def connect_as(network: Network, org: Org, name: str) -> fabric.Gateway:
     """Our Fabric client as org's identity `name`, to org's peer, presenting that identity's TLS client pair."""
-    crypto = OrgCrypto(network.layout.crypto, org)
-    identity, signer = fabric.load_msp(crypto.user_msp(name), org.msp_id)
-    tls = crypto.user_tls(name)
-    return fabric.connect(
-        org.peer.address,
-        crypto.tls_ca_cert.read_bytes(),
-        identity,
-        signer,
-        tls_client_cert_pem=tls.cert.read_bytes(),
-        tls_client_key_pem=tls.key.read_bytes(),
-    )
+    return bench_clients.connect_as(network.layout, org, name)
 
 
 @pytest.fixture(scope="session")

@@ -338,6 +338,27 @@ def test_openapi_docs_health_and_metrics(apis: Apis) -> None:
     assert "gateway_requests_total" in http.get("/metrics").text
 
 
+def _step_counts(text: str) -> dict[str, float]:
+    prefix = "gateway_fabric_step_seconds_count{step="
+    return {
+        line[len(prefix) + 1 : line.index('"}')]: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith(prefix)
+    }
+
+
+def test_metrics_split_each_write_into_its_fabric_steps(apis: Apis) -> None:
+    http = apis[BANK].http
+    before = _step_counts(http.get("/metrics").text)
+    open_account(apis, BUYER, "steps")
+    after = _step_counts(http.get("/metrics").text)
+    assert {step: after[step] - before[step] for step in ("endorse", "submit", "commit")} == {
+        "endorse": 1,
+        "submit": 1,
+        "commit": 1,
+    }
+
+
 def test_unknown_things_are_404_or_400(apis: Apis) -> None:
     r = apis[AUDITOR].get("/v1/transactions/" + "ab" * 32)
     assert (r.status_code, r.json()["code"]) == (404, "UNKNOWN_TRANSACTION")

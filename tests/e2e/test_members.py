@@ -28,7 +28,7 @@ from network.channel_config import revocation_lists
 from network.endpoints import gateway_name
 from network.network import Network
 from network.pki import OrgCrypto
-from tests.e2e.conftest import Api, Apis, new_id
+from tests.e2e.conftest import Api, Apis, connect_as, new_id
 
 BANK, OPERATOR, BUYER, AUDITOR = "BankOrg/issuer", "PlatformOrg/operator", "PlatformOrg/buyer-us", "AuditorOrg/auditor"
 
@@ -241,17 +241,7 @@ def test_revocation_keys_401_peers_refuse_balances_stay(network: Network, apis: 
 
 def _config_block(network: Network) -> bytes:
     org = network.topology.org("PlatformOrg")
-    crypto = OrgCrypto(network.layout.crypto, org)
-    identity, signer = fabric.load_msp(crypto.admin_msp(), org.msp_id)
-    tls = crypto.admin_tls()
-    gw = fabric.connect(
-        org.peer.address,
-        crypto.tls_ca_cert.read_bytes(),
-        identity,
-        signer,
-        tls_client_cert_pem=tls.cert.read_bytes(),
-        tls_client_key_pem=tls.key.read_bytes(),
-    )
+    gw = connect_as(network, org, "admin")
     try:
         return (
             gw.get_network(network.topology.channel)

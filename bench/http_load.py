@@ -1,0 +1,52 @@
+"""Transfers through an HTTP gateway, sent by the Go load client in bench/loadgen (built once with `go`)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bench.scenarios import Load
+
+LOADGEN_SRC = Path(__file__).with_name("loadgen")
+
+
+def loadgen() -> Path:
+    """The built load client (rebuilt when its source is newer), beside the Fabric cache."""
+    out = Path.home() / ".cache" / "tokenized-deposits" / "loadgen"
+    src = LOADGEN_SRC / "main.go"
+    if not out.exists() or out.stat().st_mtime < src.stat().st_mtime:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["go", "build", "-o", str(out), "."], cwd=LOADGEN_SRC, check=True)
+    return out
+
+
+def run_loadgen(url: str, key: str, load: Load) -> dict[str, Any]:
+    """One client per payer, as the identity whose API key is `key`. Returns the load client's JSON
+    (committed, committed_per_s, p50_s, p95_s, outcomes, per_payer, per_payee)."""
+    binary = loadgen()
+    with tempfile.TemporaryDirectory() as tmp:
+        payers_file, payees_file = Path(tmp, "payers.json"), Path(tmp, "payees.json")
+        payers_file.write_text(json.dumps(load.payers))
+        payees_file.write_text(json.dumps(load.payees))
+        done = subprocess.run(
+            [
+                str(binary),
+                f"-url={url}",
+                f"-key={key}",
+                f"-payers={payers_file}",
+                f"-payees={payees_file}",
+                f"-clients={len(load.payers)}",
+                f"-seconds={load.seconds}",
+                f"-count={load.count}",
+                f"-currency={load.currency}",
+                f"-amount={load.amount}",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result

@@ -1,0 +1,155 @@
+// loadgen: concurrent payment clients against one gateway, for `deposits bench` and
+// scripts/bench_front_door.py.
+//
+// A Python load client on the same two cores as the network costs as much CPU as the work it measures;
+// this one costs a fraction of it, so the figure is the network's. Each client has its own connection and
+// pays in a loop until the time is up or the run's request count is reached; 429/503 answers are waited out
+// as Retry-After says. Prints one JSON object: commits, rate, latency percentiles, outcomes (status and the
+// problem's code), and commits per payer and per payee so the caller can check balances afterwards.
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+func newKey() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func readList(path string) []string {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		panic(err)
+	}
+	var out []string
+	if err := json.Unmarshal(raw, &out); err != nil {
+		panic(err)
+	}
+	return out
+}
+
+func percentile(sorted []float64, p float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[min(len(sorted)-1, int(float64(len(sorted))*p))]
+}
+
+func main() {
+	url := flag.String("url", "", "gateway base URL")
+	key := flag.String("key", "", "API key")
+	payersFile := flag.String("payers", "", "JSON file: a list of payer account ids, one per client")
+	payeesFile := flag.String("payees", "", "JSON file: a list of payee account ids, one per client")
+	payee := flag.String("payee", "", "one payee account id for every client (instead of -payees)")
+	clients := flag.Int("clients", 32, "concurrent clients")
+	seconds := flag.Int("seconds", 30, "stop sending after this long")
+	count := flag.Int64("count", 0, "stop sending after this many requests in all (0: no bound)")
+	currency := flag.String("currency", "USD", "currency code")
+	amount := flag.String("amount", "0.01", "amount of each payment (decimal string)")
+	flag.Parse()
+	payers := readList(*payersFile)
+	payees := make([]string, *clients)
+	if *payeesFile != "" {
+		payees = readList(*payeesFile)
+	} else {
+		for i := range payees {
+			payees[i] = *payee
+		}
+	}
+	if len(payers) < *clients || len(payees) < *clients {
+		panic(fmt.Sprintf("need %d payers and payees", *clients))
+	}
+	start := time.Now()
+	stop := start.Add(time.Duration(*seconds) * time.Second)
+	var sent atomic.Int64
+	var mu sync.Mutex
+	outcomes := map[string]int{}
+	perPayer := map[string]int{}
+	perPayee := map[string]int{}
+	var latencies []float64
+	last := start
+	var wg sync.WaitGroup
+	for i := 0; i < *clients; i++ {
+		wg.Add(1)
+		go func(from, to string) {
+			defer wg.Done()
+			client := &http.Client{Timeout: 120 * time.Second, Transport: &http.Transport{MaxConnsPerHost: 1}}
+			body, _ := json.Marshal(map[string]string{
+				"from": from, "to": to, "currency": *currency, "amount": *amount, "reference": "BENCH",
+			})
+			for time.Now().Before(stop) && (*count == 0 || sent.Add(1) <= *count) {
+				req, _ := http.NewRequest("POST", *url+"/v1/transfers", bytes.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+*key)
+				req.Header.Set("Idempotency-Key", newKey())
+				req.Header.Set("Content-Type", "application/json")
+				began := time.Now()
+				resp, err := client.Do(req)
+				if err != nil {
+					mu.Lock()
+					outcomes["transport"]++
+					mu.Unlock()
+					continue
+				}
+				answer, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				done := time.Now()
+				outcome := strconv.Itoa(resp.StatusCode)
+				if resp.StatusCode != 201 {
+					var problem struct{ Code string }
+					if json.Unmarshal(answer, &problem) == nil && problem.Code != "" {
+						outcome += " " + problem.Code
+					}
+				}
+				mu.Lock()
+				outcomes[outcome]++
+				if resp.StatusCode == 201 {
+					latencies = append(latencies, done.Sub(began).Seconds())
+					perPayer[from]++
+					perPayee[to]++
+				}
+				if done.After(last) {
+					last = done
+				}
+				mu.Unlock()
+				if resp.StatusCode == 429 || resp.StatusCode == 503 {
+					wait, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+					time.Sleep(time.Duration(max(wait, 1)) * time.Second)
+				}
+			}
+		}(payers[i], payees[i])
+	}
+	wg.Wait()
+	sort.Float64s(latencies)
+	elapsed := last.Sub(start).Seconds()
+	rate := 0.0
+	if elapsed > 0 {
+		rate = float64(len(latencies)) / elapsed
+	}
+	out, _ := json.Marshal(map[string]any{
+		"clients":         *clients,
+		"committed":       len(latencies),
+		"elapsed_s":       elapsed,
+		"committed_per_s": rate,
+		"p50_s":           percentile(latencies, 0.50),
+		"p95_s":           percentile(latencies, 0.95),
+		"outcomes":        outcomes,
+		"per_payer":       perPayer,
+		"per_payee":       perPayee,
+	})
+	fmt.Println(string(out))
+}

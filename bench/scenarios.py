@@ -1,0 +1,48 @@
+"""The named scenarios `deposits bench` can run. Each pays 0.01 per transaction from funded payers (one per
+client) to payees, and differs in who carries it (the HTTP gateway or our Fabric client directly), whether
+every payer pays one hot payee, and how many run at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Carrier(StrEnum):
+    HTTP = "http"  # POST /v1/transfers at PlatformOrg's gateway, by the Go load client
+    DIRECT = "direct"  # our Fabric client as the payer's holder, to PlatformOrg's peer
+
+
+@dataclass(frozen=True, slots=True)
+class Load:
+    """What a carrier sends: client i pays payees[i] from payers[i] until `seconds` pass or `count`
+    transactions are sent (0: no count bound)."""
+
+    payers: list[str]
+    payees: list[str]
+    seconds: int
+    count: int
+    currency: str
+    amount: str  # decimal string, as the HTTP API takes it
+    amount_minor: int  # the same amount in minor units, as the contract takes it
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    carrier: Carrier
+    hot_payee: bool
+    clients: int
+    about: str
+
+
+SCENARIOS: dict[str, Scenario] = {
+    s.name: s
+    for s in (
+        Scenario("http-distinct", Carrier.HTTP, False, 32, "32 payers, each paying its own payee, over HTTP"),
+        Scenario("http-hot-payee", Carrier.HTTP, True, 32, "32 payers all paying one payee, over HTTP"),
+        Scenario("direct-distinct", Carrier.DIRECT, False, 32, "http-distinct through our Fabric client"),
+        Scenario("direct-hot-payee", Carrier.DIRECT, True, 32, "http-hot-payee through our Fabric client"),
+        Scenario("http-latency-4", Carrier.HTTP, False, 4, "4 payers over HTTP: latency at light load"),
+    )
+}
