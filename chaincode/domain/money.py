@@ -37,6 +37,16 @@ def currency(code: str) -> Currency:
     return found
 
 
+def check_minor(minor: object) -> int:
+    """An integer of minor units in (0, MAX_AMOUNT]. Raises ContractError(INVALID_AMOUNT) for bools, floats,
+    strings and anything else that is not an int, and for values outside that range."""
+    if type(minor) is not int:  # bool is an int subclass: `type(...) is` refuses it
+        raise ContractError(ErrorCode.INVALID_AMOUNT, "amount must be an integer number of minor units")
+    if not 0 < minor <= MAX_AMOUNT:
+        raise ContractError(ErrorCode.INVALID_AMOUNT, f"amount must be in 1..{MAX_AMOUNT} minor units")
+    return minor
+
+
 @dataclass(frozen=True, slots=True)
 class Amount:
     """A positive amount of one currency, in integer minor units, at most MAX_AMOUNT."""
@@ -48,11 +58,7 @@ class Amount:
     def of(cls, minor: object, currency: Currency) -> Self:
         """Validate an integer of minor units. Raises ContractError(INVALID_AMOUNT) for bools, floats,
         strings and anything else that is not an int, and for values outside (0, MAX_AMOUNT]."""
-        if type(minor) is not int:  # bool is an int subclass: `type(...) is` refuses it
-            raise ContractError(ErrorCode.INVALID_AMOUNT, "amount must be an integer number of minor units")
-        if not 0 < minor <= MAX_AMOUNT:
-            raise ContractError(ErrorCode.INVALID_AMOUNT, f"amount must be in 1..{MAX_AMOUNT} minor units")
-        return cls(minor, currency)
+        return cls(check_minor(minor), currency)
 
     @classmethod
     def parse(cls, text: str, currency: Currency) -> Self:

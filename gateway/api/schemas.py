@@ -26,7 +26,7 @@ ORDER_ID = f"^{ORDER_ID_PATTERN.pattern}$"
 _REF = f"^{REFERENCE_PATTERN.pattern}$"
 # Fabric transaction ids (and so redemption ids, which are the redeeming transaction's id).
 TX_ID_PATTERN = "^[0-9a-f]{64}$"
-# Free text as the contract accepts it (`protocol._Fields.text`): no C0/C1 controls, no U+10FFFF.
+# Free text as the contract accepts it (`protocol.text`): no C0/C1 controls, no U+10FFFF.
 _TEXT = "^[^\x00-\x1f\x7f-\x9f\U0010ffff]*$"
 # An identity reference `Org/name`; the gateway's OpenAPI lists the network's identities as its enum.
 HOLDER_PATTERN = "^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9][A-Za-z0-9._-]*$"
