@@ -33,6 +33,19 @@ object is read). Amounts are JSON integers of minor units; ids and references ar
     open_dispute         write     order_id, reason, request_id                                Event
     resolve_dispute      write     order_id, to_seller, to_buyer, request_id                   Event
     get_order            read      order_id                                                    OrderView
+    register_currency    write     code, minor_digits, request_id                              Event
+    get_currencies       read      (none)                                                      CurrenciesView
+    post_quote           write     base, quote, rate (decimal string), valid_until,            Event (+ quote_id)
+                                   max_base_amount, request_id
+    get_quote            read      quote_id                                                    QuoteView
+    convert              write     account_id, quote_id, sell_currency, sell_amount,           Event
+                                   request_id
+    get_fx_position      read      (none)                                                      FxPositionView
+    payout               write     from_account, currency, lines [{to, amount, reference}],    Event (PayoutSettled)
+                                   request_id
+
+`transfer` also takes receive_currency and quote_id (both or neither; left out = a plain transfer): payment
+versus payment, the payee credited in receive_currency at the quote's rate.
 
 A write answers with its event's payload (`Event.to_json`), the same bytes it sets as the chaincode
 event, and records it under its request id; a read answers with its view. Failures answer
@@ -44,7 +57,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from enum import StrEnum
 from typing import Any, ClassVar, Self, TypedDict
 
@@ -76,6 +89,13 @@ class Function(StrEnum):
     OPEN_DISPUTE = "open_dispute"
     RESOLVE_DISPUTE = "resolve_dispute"
     GET_ORDER = "get_order"
+    REGISTER_CURRENCY = "register_currency"
+    GET_CURRENCIES = "get_currencies"
+    POST_QUOTE = "post_quote"
+    GET_QUOTE = "get_quote"
+    CONVERT = "convert"
+    GET_FX_POSITION = "get_fx_position"
+    PAYOUT = "payout"
 
 
 class EventType(StrEnum):
@@ -94,14 +114,19 @@ class EventType(StrEnum):
     ESCROW_REFUNDED = "EscrowRefunded"
     DISPUTE_OPENED = "DisputeOpened"
     DISPUTE_RESOLVED = "DisputeResolved"
+    CURRENCY_REGISTERED = "CurrencyRegistered"
+    QUOTE_POSTED = "QuotePosted"
+    CONVERTED = "Converted"
+    PAYOUT_SETTLED = "PayoutSettled"
 
 
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 # External references (KYC file, reserve wire, invoice, payout): printable ASCII without spaces.
 REFERENCE_PATTERN = re.compile(r"[\x21-\x7e]{1,128}")
 MSP_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-# Redemption ids are transaction ids (64 hex digits on Fabric).
+# Redemption and quote ids are transaction ids (64 hex digits on Fabric).
 REDEMPTION_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+TX_ID_LIKE = REDEMPTION_ID_PATTERN
 MAX_REASON = 256
 MAX_SUBJECT = 1024
 # A page of list_accounts: each account costs a record read plus a balance range per currency.
@@ -156,9 +181,18 @@ def parse_object(data: bytes) -> dict[str, Any]:
 Check = Callable[[Any, str], Any]
 
 
-def arg(check: Check) -> Any:
-    """Declare an argument field and how it is parsed: `account_id: str = arg(ACCOUNT)`."""
-    return field(metadata={"check": check})
+_ABSENT = object()
+
+
+def arg(check: Check, default: Any = _ABSENT) -> Any:
+    """Declare an argument field and how it is parsed: `account_id: str = arg(ACCOUNT)`.
+
+    A field with a default (None) may be left out of the JSON, and `to_json` leaves it out while it holds
+    the default: a field added later does not change the bytes of existing calls.
+    """
+    if default is _ABSENT:
+        return field(metadata={"check": check})
+    return field(default=default, metadata={"check": check})
 
 
 def integer(low: int, high: int) -> Check:
@@ -214,7 +248,8 @@ def _account(value: Any, name: str) -> str:
 
 
 def _currency(value: Any, name: str) -> str:
-    return domain.currency(string(value, name)).code
+    # The code's shape only: whether the ledger issues it is the registry's to say (UNKNOWN_CURRENCY).
+    return domain.check_currency_code(string(value, name))
 
 
 def _amount(value: Any, name: str) -> int:
@@ -246,14 +281,14 @@ class Args:
     def from_json(cls, data: bytes) -> Self:
         """Parse and validate args[1]. Raises ContractError (INVALID_ARGUMENT, INVALID_AMOUNT, UNKNOWN_CURRENCY)."""
         values = parse_object(data)
-        names = cls.field_names()
-        missing = sorted(set(names) - values.keys())
-        extra = sorted(values.keys() - set(names))
+        required = {f.name for f in fields(cls) if f.default is MISSING}
+        missing = sorted(required - values.keys())
+        extra = sorted(values.keys() - set(cls.field_names()))
         if missing:
             raise _invalid(f"missing field(s): {', '.join(missing)}")
         if extra:
             raise _invalid(f"unexpected field(s): {', '.join(extra)}")
-        args = cls(**{f.name: f.metadata["check"](values[f.name], f.name) for f in fields(cls)})
+        args = cls(**{f.name: f.metadata["check"](values[f.name], f.name) for f in fields(cls) if f.name in values})
         args.check()
         return args
 
@@ -265,23 +300,12 @@ class Args:
         return tuple(f.name for f in fields(cls))
 
     def to_json(self) -> bytes:
-        return canonical_json(asdict(self))
+        left_out = {f.name for f in fields(self) if f.default is not MISSING and getattr(self, f.name) == f.default}
+        return canonical_json({k: v for k, v in asdict(self).items() if k not in left_out})
 
     def to_args(self) -> list[bytes]:
         """The full invocation: [function name, JSON arguments]."""
         return [self.FUNCTION.encode(), self.to_json()]
-
-
-class _Money:
-    """For argument classes with `currency` and `amount` fields: both as a domain Amount."""
-
-    __slots__ = ()
-    currency: str
-    amount: int
-
-    @property
-    def money(self) -> domain.Amount:
-        return domain.Amount.of(self.amount, domain.currency(self.currency))
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,7 +319,7 @@ class OpenAccount(Args):
 
 
 @dataclass(frozen=True, slots=True)
-class Mint(Args, _Money):
+class Mint(Args):
     FUNCTION = Function.MINT
     account_id: str = arg(ACCOUNT)
     currency: str = arg(CURRENCY)
@@ -305,7 +329,7 @@ class Mint(Args, _Money):
 
 
 @dataclass(frozen=True, slots=True)
-class Transfer(Args, _Money):
+class Transfer(Args):
     FUNCTION = Function.TRANSFER
     from_account: str = arg(ACCOUNT)
     to_account: str = arg(ACCOUNT)
@@ -313,14 +337,23 @@ class Transfer(Args, _Money):
     amount: int = arg(AMOUNT)
     reference: str = arg(REFERENCE)
     request_id: str = arg(REQUEST_ID)
+    # Payment versus payment: the payee receives `receive_currency`, converted under the quote.
+    receive_currency: str | None = arg(optional(CURRENCY), None)
+    quote_id: str | None = arg(optional(matching(TX_ID_LIKE)), None)
 
     def check(self) -> None:
+        """Also raises INVALID_ARGUMENT for receive_currency without quote_id (or the reverse), or equal to
+        currency."""
         if self.from_account == self.to_account:
             raise _invalid("from_account and to_account must differ")
+        if (self.receive_currency is None) != (self.quote_id is None):
+            raise _invalid("receive_currency and quote_id go together")
+        if self.receive_currency == self.currency:
+            raise _invalid("receive_currency must differ from currency (leave both out for a plain transfer)")
 
 
 @dataclass(frozen=True, slots=True)
-class Redeem(Args, _Money):
+class Redeem(Args):
     FUNCTION = Function.REDEEM
     account_id: str = arg(ACCOUNT)
     currency: str = arg(CURRENCY)
@@ -432,7 +465,7 @@ def _milestones(raw: Any, name: str) -> tuple[MilestoneArg, ...] | None:
 
 
 @dataclass(frozen=True, slots=True)
-class FundOrder(Args, _Money):
+class FundOrder(Args):
     FUNCTION = Function.FUND_ORDER
     order_id: str = arg(ORDER_ID)
     buyer_account: str = arg(ACCOUNT)
@@ -512,6 +545,125 @@ class GetOrder(Args):
     order_id: str = arg(ORDER_ID)
 
 
+# --- currencies, fx and payouts (chaincode.domain.fx) ---------------------------------------------------
+
+MAX_PAYOUT_LINES = 500
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterCurrency(Args):
+    FUNCTION = Function.REGISTER_CURRENCY
+    code: str = arg(CURRENCY)
+    minor_digits: int = arg(integer(0, domain.MAX_MINOR_DIGITS))
+    request_id: str = arg(REQUEST_ID)
+
+
+@dataclass(frozen=True, slots=True)
+class GetCurrencies(Args):
+    FUNCTION = Function.GET_CURRENCIES
+    WRITE = False
+
+
+def _rate(value: Any, name: str) -> str:
+    domain.fx.Rate.parse(value)
+    return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class PostQuote(Args):
+    """rate: units of `quote` per unit of `base`, a decimal string (at most 8 decimals); max_base_amount in
+    base minor units; valid_until in epoch seconds (the converting transaction's proposal time)."""
+
+    FUNCTION = Function.POST_QUOTE
+    base: str = arg(CURRENCY)
+    quote: str = arg(CURRENCY)
+    rate: str = arg(_rate)
+    valid_until: int = arg(integer(0, MAX_EPOCH_SECONDS))
+    max_base_amount: int = arg(AMOUNT)
+    request_id: str = arg(REQUEST_ID)
+
+    def check(self) -> None:
+        if self.base == self.quote:
+            raise _invalid("base and quote must differ")
+
+
+@dataclass(frozen=True, slots=True)
+class GetQuote(Args):
+    FUNCTION = Function.GET_QUOTE
+    WRITE = False
+    quote_id: str = arg(matching(TX_ID_LIKE))
+
+
+@dataclass(frozen=True, slots=True)
+class Convert(Args):
+    """The holder of account_id sells sell_amount of sell_currency for the quote's other currency."""
+
+    FUNCTION = Function.CONVERT
+    account_id: str = arg(ACCOUNT)
+    quote_id: str = arg(matching(TX_ID_LIKE))
+    sell_currency: str = arg(CURRENCY)
+    sell_amount: int = arg(AMOUNT)
+    request_id: str = arg(REQUEST_ID)
+
+
+@dataclass(frozen=True, slots=True)
+class GetFxPosition(Args):
+    FUNCTION = Function.GET_FX_POSITION
+    WRITE = False
+
+
+@dataclass(frozen=True, slots=True)
+class PayoutLine:
+    to: str
+    amount: int
+    reference: str
+
+
+def _lines(raw: Any, name: str) -> tuple[PayoutLine, ...]:
+    """1..MAX_PAYOUT_LINES lines, each {to, amount, reference}, no payee twice; errors name the line."""
+    if not isinstance(raw, list) or not 0 < len(raw) <= MAX_PAYOUT_LINES:
+        raise _invalid(f"{name} must be a list of 1..{MAX_PAYOUT_LINES} lines")
+    out: list[PayoutLine] = []
+    seen: set[str] = set()
+    for i, item in enumerate(raw):
+        where = f"{name}[{i}]"
+        if not isinstance(item, dict) or set(item) != {"to", "amount", "reference"}:
+            raise _invalid(f"{where} must be an object with exactly the fields to, amount, reference")
+        try:
+            line = PayoutLine(
+                _account(item["to"], f"{where}.to"),
+                _amount(item["amount"], f"{where}.amount"),
+                REFERENCE(item["reference"], f"{where}.reference"),
+            )
+        except ContractError as exc:
+            raise ContractError(exc.code, f"{where}: {exc.message}") from None
+        if line.to in seen:
+            raise _invalid(f"{where}: account {line.to} is paid twice")
+        seen.add(line.to)
+        out.append(line)
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Payout(Args):
+    """One debit of from_account, one credit per line: all lines or none (line errors name the index)."""
+
+    FUNCTION = Function.PAYOUT
+    from_account: str = arg(ACCOUNT)
+    currency: str = arg(CURRENCY)
+    lines: tuple[PayoutLine, ...] = arg(_lines)
+    request_id: str = arg(REQUEST_ID)
+
+    def check(self) -> None:
+        for i, line in enumerate(self.lines):
+            if line.to == self.from_account:
+                raise _invalid(f"lines[{i}]: the payer cannot pay itself")
+
+    @property
+    def total(self) -> int:
+        return sum(line.amount for line in self.lines)
+
+
 ARGS: dict[Function, type[Args]] = {
     cls.FUNCTION: cls
     for cls in (
@@ -537,6 +689,13 @@ ARGS: dict[Function, type[Args]] = {
         OpenDispute,
         ResolveDispute,
         GetOrder,
+        RegisterCurrency,
+        GetCurrencies,
+        PostQuote,
+        GetQuote,
+        Convert,
+        GetFxPosition,
+        Payout,
     )
 }
 WRITES = frozenset(f for f, cls in ARGS.items() if cls.WRITE)
@@ -558,14 +717,23 @@ class Leg:
     holder_msp: str
     holder_subject: str
     amount: int | None
+    # Set only where the event needs it: a leg in another currency than the event's (payment versus
+    # payment, conversion), a payout line's reference. Absent from the JSON when None.
+    currency: str | None = None
+    reference: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "account": self.account,
             "holder_msp": self.holder_msp,
             "holder_subject": self.holder_subject,
             "amount": self.amount,
         }
+        if self.currency is not None:
+            out["currency"] = self.currency
+        if self.reference is not None:
+            out["reference"] = self.reference
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -621,7 +789,15 @@ class Event:
                 references={k: v for k, v in raw.items() if k not in cls._BASE},
                 # Events committed before legs existed have none.
                 legs=tuple(
-                    Leg(g["account"], g["holder_msp"], g["holder_subject"], g["amount"]) for g in raw.get("legs", ())
+                    Leg(
+                        g["account"],
+                        g["holder_msp"],
+                        g["holder_subject"],
+                        g["amount"],
+                        g.get("currency"),
+                        g.get("reference"),
+                    )
+                    for g in raw.get("legs", ())
                 ),
             )
         except (KeyError, TypeError, ValueError) as exc:
@@ -660,10 +836,12 @@ class AccountHistory(TypedDict):
 class CurrencySupply(TypedDict):
     minted: int
     redeemed: int  # settled redemptions
-    outstanding: int  # minted - redeemed
+    outstanding: int  # minted + fx_in - redeemed - fx_out
     balances_total: int  # summed from balances, independently of the counters
     pending_redemptions: int  # summed from pending redemptions
     escrowed: int  # summed from what orders' escrows hold
+    fx_in: int  # issued by conversions
+    fx_out: int  # taken out of supply by conversions
 
 
 SupplyView = dict[str, CurrencySupply]  # every currency
@@ -717,3 +895,27 @@ class OrderView(TypedDict):
     shipment: ShipmentView | None
     delivered_at: int | None
     dispute: DisputeView | None
+
+
+class CurrencyView(TypedDict):
+    code: str
+    minor_digits: int
+
+
+CurrenciesView = list[CurrencyView]  # in code order
+
+
+class QuoteView(TypedDict):
+    id: str
+    base: str
+    quote: str
+    rate: str  # decimal string, exact
+    rate_numerator: int
+    rate_denominator: int
+    valid_until: int
+    max_base_amount: int
+    used: int
+    remaining: int
+
+
+FxPositionView = dict[str, int]  # per registered currency: bought from holders minus sold to them (minor units)
