@@ -71,6 +71,8 @@ def transfer(
     signing: SigningHeader = None,
 ) -> Any:
     minor = to_minor(c, body.amount, body.currency)
+    if body.quote_id is None and body.receive_currency == body.currency:
+        body = body.model_copy(update={"receive_currency": None})  # receiving what is paid: a plain transfer
     if body.receive_currency is not None:
         c.currencies.get(body.receive_currency)
     plain = body.model_dump(by_alias=True)

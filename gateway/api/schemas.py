@@ -59,8 +59,11 @@ def amount_pattern(minor_digits: set[int], max_minor: int = domain.MAX_AMOUNT) -
     Raises ValueError unless the limit is a power of ten, in whole units of each currency.
     """
     alternatives = []
+    # One whole-unit limit for all: the schema cannot tie an amount to its currency's digits, so it allows
+    # only what every currency allows (MAX_AMOUNT minor units of the currency with the most digits).
+    top = max(minor_digits)
     for d in sorted(minor_digits):
-        whole_max, rest = divmod(max_minor, 10**d)
+        whole_max, rest = divmod(max_minor, 10**top)
         if rest or str(whole_max).strip("0") != "1":
             raise ValueError(f"the amount pattern needs a power-of-ten limit, got {max_minor} at {d} digits")
         below = len(str(whole_max)) - 1  # a whole part of at most this many digits is below the limit
@@ -134,15 +137,30 @@ class TransferCreate(_Body):
     and `quote_id` (both or neither): payment versus payment, the payee credited in receive_currency at the
     quote's rate, in the same transaction as the payer's debit."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
     from_: str = Field(alias="from", pattern=ACCOUNT_ID, examples=["acme-us"])
     to: str = Field(pattern=ACCOUNT_ID, examples=["shenzhen-parts"])
     currency: CurrencyCode
     amount: AmountIn = Field(examples=["125000.50"])
     reference: str = Field(pattern=_REF, examples=["INV-2026-001"])
-    receive_currency: CurrencyCode | None = None
-    quote_id: TxId | None = None
+    # Examples of null: an example body is a plain transfer (a PvP needs a live quote's id).
+    receive_currency: CurrencyCode | None = Field(default=None, examples=[None])
+    quote_id: TxId | None = Field(default=None, examples=[None])
+
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "from": "acme-us",
+                    "to": "shenzhen-parts",
+                    "currency": "USD",
+                    "amount": "125000.50",
+                    "reference": "INV-2026-001",
+                }
+            ]
+        },
+    )
 
 
 class RedemptionCreate(_Body):
@@ -509,10 +527,27 @@ class CurrencyRegistered(Receipt):
 class QuoteCreate(_Body):
     """`rate`: units of `quote` per one unit of `base` (USD/CNH 7.12: 1 USD = 7.12 CNH)."""
 
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "base": "USD",
+                    "quote": "EUR",
+                    "rate": "0.91234567",
+                    "valid_until": 4_000_000_000,
+                    "max_base_amount": "1000000.00",
+                }
+            ]
+        },
+    )
+
     base: CurrencyCode = Field(examples=["USD"])
-    quote: CurrencyCode = Field(examples=["CNH"])
+    quote: CurrencyCode = Field(examples=["EUR"])
     rate: str = Field(pattern=RATE, description="decimal string, at most 8 decimals, > 0", examples=["7.12345678"])
-    valid_until: int = Field(ge=0, le=MAX_EPOCH_SECONDS, description="Unix epoch seconds")
+    valid_until: int = Field(
+        ge=0, le=MAX_EPOCH_SECONDS, description="Unix epoch seconds, in the future", examples=[4_000_000_000]
+    )
     max_base_amount: AmountIn = Field(description="how much base the quote serves in all, in base units")
 
 

@@ -14,11 +14,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from chaincode import domain
 from chaincode.access import ATTRIBUTE_OID
 from chaincode.contract import Err, InvokeResult, Ok, invoke
 from chaincode.errors import parse_error
 from chaincode.memory_stub import MemoryStub, WorldState
-from chaincode import domain
 from chaincode.state import canonical_json, currency_state
 from chaincode.stub import Creator, TxTimestamp
 from network.topology import load_topology

@@ -53,7 +53,7 @@ def test_parse_decimal_accepts_plain_decimals(text: str, minor: int) -> None:
 )
 def test_parse_decimal_refuses_everything_else(text: str) -> None:
     with pytest.raises(ContractError) as exc:
-        Amount.parse(text, USD).minor
+        Amount.parse(text, USD)
     assert code_of(exc) is ErrorCode.INVALID_AMOUNT
 
 

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import pytest
+from chaincode_fixtures import Ledger, who
 
 from chaincode import domain
 from chaincode.access import caller_of, visible_event
@@ -17,8 +18,6 @@ from chaincode.errors import ContractError, ErrorCode
 from chaincode.memory_stub import CommitConflict
 from chaincode.protocol import MAX_PAYOUT_LINES, Event
 from chaincode.stub import TxTimestamp
-
-from chaincode_fixtures import Ledger, who
 
 USD, CNH, JPY = domain.Currency("USD", 2), domain.Currency("CNH", 2), domain.Currency("JPY", 0)
 LATER = 1_900_000_000  # after every generated proposal time
@@ -218,7 +217,7 @@ def test_conversion_refusals_change_nothing() -> None:
     expired = post_quote(ledger, valid_until=1_800_000_100)
     before = ledger.snapshot()
     late = ledger.stub("buyer-us", "convert", conversion(expired, "USD", 10), timestamp=TxTimestamp(1_800_000_101, 0))
-    assert ledger.run(late).message.startswith("QUOTE_EXPIRED")  # type: ignore[union-attr]
+    assert ledger.run(late).message.startswith("QUOTE_EXPIRED")
     assert ledger.snapshot() == before
 
 
