@@ -158,7 +158,7 @@ def test_currencies_roles_and_statuses_are_enums_from_their_one_home(doc: dict[s
     assert schemas["TxOutcome"]["enum"] == ["committed", "invalid"]
     # Members join at runtime: `holder` is a pattern, not a list; the roles BankOrg enrolls are its own.
     assert "enum" not in schemas["AccountCreate"]["properties"]["holder"]
-    assert schemas["MemberCreate"]["properties"]["role"]["enum"] == ["compliance", "issuer"]
+    assert schemas["MemberCreate"]["properties"]["role"]["enum"] == ["compliance", "fx_desk", "issuer"]
 
 
 def test_metrics_is_prometheus_text_and_405_names_the_allowed_methods(
