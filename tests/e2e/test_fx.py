@@ -30,7 +30,8 @@ def quote(apis: Apis, base: str, quote_ccy: str, rate: str, max_base: str, valid
 
 def test_the_registry_up_wrote(apis: Apis) -> None:
     registry: list[dict[str, Any]] = apis[AUDITOR].get("/v1/currencies").json()
-    assert {c["code"]: c["minor_digits"] for c in registry} == {
+    # At least the topology's six (the live schemathesis pass may register more through POST /v1/currencies).
+    assert {c["code"]: c["minor_digits"] for c in registry}.items() >= {
         "CNH": 2,
         "EUR": 2,
         "GBP": 2,
