@@ -38,7 +38,7 @@ def test_the_registry_up_wrote(apis: Apis) -> None:
         "HKD": 2,
         "JPY": 0,
         "USD": 2,
-    }
+    }.items()
     acct = open_account(apis, BUYER, "fxjpy")
     mint(apis, acct, "125000", "JPY")
     assert balances(apis, acct)["JPY"] == "125000"
