@@ -106,6 +106,7 @@ class Topology:
     batch_timeout: str
     chaincode: ChaincodeDefinition
     orgs: tuple[Org, ...]
+    currencies: tuple[tuple[str, int], ...] = ()  # (ISO 4217 code, minor digits), registered by `up`
 
     @property
     def orderers(self) -> tuple[Orderer, ...]:
@@ -207,6 +208,7 @@ def _read_topology(path: Path) -> Topology:
             name=cc["name"], version=str(cc["version"]), endorsement_policy=cc["endorsement_policy"]
         ),
         orgs=tuple(_org(o) for o in raw["orgs"]),
+        currencies=tuple((str(c["code"]), int(c["minor_digits"])) for c in raw.get("currencies") or ()),
     )
     seen: dict[int, str] = {}
     for service, port in topo.ports():

@@ -5,6 +5,9 @@
     redemptions  redeem, settle_redemption, reject_redemption; get_redemption
     escrow       fund_order, record_shipment, record_delivery, accept_order, release_order, refund_order,
                  open_dispute, resolve_dispute; get_order
+    fx           register_currency, post_quote, convert (and transfer's payment versus payment);
+                 get_currencies, get_quote, get_fx_position
+    payouts      payout (one debit, up to 500 credits, one PayoutSettled event)
 
 Each function is thin: parse (`chaincode.protocol`) → authorise (`chaincode.access`) → guard the request
 id → apply the domain rule (`chaincode.domain`) → write state (`chaincode.state.Books`) → emit the event.

@@ -18,11 +18,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from gateway.api import (
     accounts,
     events,
+    fx,
     identity,
     ledger_routes,
     members,
     orders,
     payments,
+    payouts,
     redemptions,
     signing,
 )
@@ -130,7 +132,19 @@ def create_app(components: Components, *, org: str, limits: FrontDoorLimits | No
     def metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
-    for module in (identity, members, accounts, payments, signing, redemptions, orders, ledger_routes, events):
+    for module in (
+        identity,
+        members,
+        accounts,
+        payments,
+        payouts,
+        fx,
+        signing,
+        redemptions,
+        orders,
+        ledger_routes,
+        events,
+    ):
         app.include_router(module.router)
     # Outermost: it runs before any route, so before FastAPI reads a body.
     app.add_middleware(

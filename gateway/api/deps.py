@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Header, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 
 from chaincode.access import Role
+from gateway.currencies import CurrencyRegistry
 from gateway.directory import Caller, Directory
 from gateway.errors import Forbidden, Unauthenticated
 from gateway.event_hub import EventHub
@@ -28,6 +29,10 @@ class Components:
     members: Members | None = None  # None: this gateway enrolls nobody (tools, some tests)
     signing: OfflineSigning | None = None  # None: no offline signing (then no member can need it)
     steps: StepTimes | None = None  # the Fabric steps' timings, exported on /metrics (None: not measured)
+    currencies: CurrencyRegistry = field(init=False)  # the ledger's registry, read as the service identity
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "currencies", CurrencyRegistry(self.ledger, self.directory.service))
 
 
 def components(request: Request) -> Components:

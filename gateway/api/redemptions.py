@@ -42,7 +42,7 @@ _CLOSE = problem_responses(WRITE, (ErrorCode.UNKNOWN_REDEMPTION, ErrorCode.INVAL
 def redeem(
     body: RedemptionCreate, caller: CallerDep, c: ComponentsDep, response: Response, key: IdempotencyKey = None
 ) -> RedemptionRequested:
-    minor = to_minor(body.amount, body.currency)
+    minor = to_minor(c, body.amount, body.currency)
 
     def present(result: dict[str, Any], _: object) -> dict[str, Any]:
         return {**body.model_dump(), "redemption_id": result["redemption_id"], "redemption_status": "pending"}
@@ -58,7 +58,7 @@ def redeem(
 @router.get("/{redemption_id}", responses=problem_responses(READ, INPUT, (ErrorCode.UNKNOWN_REDEMPTION,)))
 def get_redemption(redemption_id: RedemptionId, caller: CallerDep, c: ComponentsDep) -> RedemptionPublic:
     raw = read(c, caller, protocol.GetRedemption(redemption_id))
-    return RedemptionPublic.model_validate({**raw, "amount": to_decimal(raw["amount"], raw["currency"])})
+    return RedemptionPublic.model_validate({**raw, "amount": to_decimal(c, raw["amount"], raw["currency"])})
 
 
 @router.post("/{redemption_id}/settle", status_code=201, dependencies=[require_role(Role.ISSUER)], responses=_CLOSE)
