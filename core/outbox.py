@@ -81,11 +81,11 @@ class Deliverer:
             return 0
         attempted = 0
         while not self._stop.is_set():
-            due = self.store.due(self.clock_ms(), limit=1)
-            if not due:
+            first = self.store.oldest_pending()
+            if first is None or first.next_attempt_ms > self.clock_ms():
                 return attempted
             attempted += 1
-            if self.deliver_once(due[0]) == "pending":
+            if self.deliver_once(first) == "pending":
                 return attempted
         return attempted
 
@@ -98,7 +98,8 @@ class Deliverer:
                 self.run_due()
             except Exception:  # the database may be briefly unreachable: log and try again later
                 log.exception("outbox: delivery pass failed")
-            next_ms = self.store.next_due_ms() if self.gateway_url is not None else None
+            first = self.store.oldest_pending() if self.gateway_url is not None else None
+            next_ms = None if first is None else first.next_attempt_ms
             wait = 5.0 if next_ms is None else max(0, min(5000, next_ms - self.clock_ms())) / 1000
             self._wake.wait(wait)
             self._wake.clear()

@@ -398,22 +398,12 @@ class Store:
         with self.engine.connect() as conn:
             return [_outbox(r) for r in conn.execute(query)]
 
-    def due(self, now_ms: int, limit: int = 20) -> list[OutboxMessage]:
-        """Pending messages whose next attempt is due, oldest first (delivered in the order they were made)."""
-        query = (
-            sa.select(outbox)
-            .where(outbox.c.status == "pending", outbox.c.next_attempt_ms <= now_ms)
-            .order_by(outbox.c.id)
-            .limit(limit)
-        )
+    def oldest_pending(self) -> OutboxMessage | None:
+        """The first message still to deliver (messages go out in the order they were queued)."""
+        query = sa.select(outbox).where(outbox.c.status == "pending").order_by(outbox.c.id).limit(1)
         with self.engine.connect() as conn:
-            return [_outbox(r) for r in conn.execute(query)]
-
-    def next_due_ms(self) -> int | None:
-        query = sa.select(sa.func.min(outbox.c.next_attempt_ms)).where(outbox.c.status == "pending")
-        with self.engine.connect() as conn:
-            value = conn.execute(query).scalar_one_or_none()
-        return None if value is None else int(value)
+            row = conn.execute(query).first()
+        return None if row is None else _outbox(row)
 
     def mark_delivered(self, outbox_id: int, now_ms: int) -> None:
         with self.transaction() as tx:
