@@ -60,6 +60,15 @@ def _make_runtime(kind: str, layout: Layout, topology: Topology, bindir: Path, t
     return ComposeRuntime(layout, bindir=bindir, sampleconfig=sampleconfig_dir(topology.fabric), read_only=read_only)
 
 
+def core_api_key(layout: Layout, org: Org) -> str | None:
+    """The gateway API key of org's identity with role `core` (what the core delivers messages as), if the
+    topology has one and the network's crypto exists."""
+    ident = next((i for i in org.identities if i.role == "core"), None)
+    if ident is None or not layout.crypto.exists():
+        return None
+    return ensure_api_keys(layout, org).get(ident.name)
+
+
 class Network:
     def __init__(
         self,
@@ -165,7 +174,7 @@ class Network:
             "PYTHONPATH": str(PROJECT_ROOT),
             "PYTHONUNBUFFERED": "1",
         }
-        key = self._core_api_key(org)
+        key = core_api_key(self.layout, org)
         if key is not None:
             env["DEPOSITS_CORE_GATEWAY_API_KEY"] = key
         if self.endpoints.by_name:
@@ -179,13 +188,6 @@ class Network:
             ports=(org.core_port,),
             inherit_env=inherit,
         )
-
-    def _core_api_key(self, org: Org) -> str | None:
-        """The gateway API key of org's identity with role `core`, if the topology has one."""
-        ident = next((i for i in org.identities if i.role == "core"), None)
-        if ident is None or not self.layout.crypto.exists():
-            return None
-        return ensure_api_keys(self.layout, org).get(ident.name)
 
     def core_services(self) -> list[Service]:
         return [self.core_service(o) for o in self.core_orgs()]

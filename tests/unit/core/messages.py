@@ -32,7 +32,9 @@ def _acct(m: Any, account: str | None = None, iban: str | None = None) -> Any:
 
 
 def _agent(m: Any, bic: str | None) -> Any:
-    return m.BranchAndFinancialInstitutionIdentification6(fin_instn_id=m.FinancialInstitutionIdentification18(bicfi=bic))
+    return m.BranchAndFinancialInstitutionIdentification6(
+        fin_instn_id=m.FinancialInstitutionIdentification18(bicfi=bic)
+    )
 
 
 def pacs008(
