@@ -13,6 +13,7 @@ from pyiso20022.pacs.pacs_002_001_10 import pacs_002_001_10
 from pyiso20022.pacs.pacs_008_001_08 import pacs_008_001_08
 from pyiso20022.pacs.pacs_009_001_08 import pacs_009_001_08
 from xsdata.exceptions import ParserError
+from xsdata.formats.dataclass.context import XmlContext
 from xsdata.formats.dataclass.parsers import XmlParser
 from xsdata.formats.dataclass.serializers import XmlSerializer
 from xsdata.formats.dataclass.serializers.config import SerializerConfig
@@ -33,6 +34,12 @@ _MODULES: dict[Kind, Any] = {
     Kind.PACS_002: pacs_002_001_10,
     Kind.PACS_009: pacs_009_001_08,
 }
+
+
+# xsdata's binding metadata, built once per class and reused: a fresh context per call rebuilt it every time.
+_CONTEXT = XmlContext()
+_PARSER = XmlParser(context=_CONTEXT)
+_SERIALIZER = XmlSerializer(context=_CONTEXT, config=SerializerConfig(indent=None))
 
 
 class MessageError(ValueError):
@@ -70,7 +77,7 @@ def parse(xml: bytes, expected: Kind | None = None) -> Message:
     if expected is not None and kind != expected:
         raise MessageError("/Document", f"a {kind.value}, expected {expected.value}")
     try:
-        doc = XmlParser().from_bytes(xml, document_class(kind))
+        doc = _PARSER.from_bytes(xml, document_class(kind))
     except (ParserError, ValueError, TypeError) as exc:
         raise MessageError("/Document", str(exc)) from exc
     header = next(iter(vars(doc).values())).grp_hdr
@@ -78,4 +85,4 @@ def parse(xml: bytes, expected: Kind | None = None) -> Message:
 
 
 def to_xml(document: Any) -> bytes:
-    return XmlSerializer(config=SerializerConfig(indent=None)).render(document).encode()
+    return _SERIALIZER.render(document).encode()
