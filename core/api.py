@@ -18,7 +18,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from core._iso import MessageError
 from core.errors import CoreError
 from core.outbox import Deliverer, next_attempt_at
 from core.schemas import (
@@ -36,6 +35,7 @@ from core.schemas import (
     PostingsPublic,
 )
 from core.service import CoreService, from_ms
+from iso_messages import MessageError
 
 XML_TYPES = ("application/xml", "text/xml")
 

@@ -11,7 +11,7 @@ from typing import Any
 from pyiso20022.pacs.pacs_002_001_10 import pacs_002_001_10 as p002
 from xsdata.models.datatype import XmlDateTime
 
-from core._iso import Kind
+from iso_messages import Kind
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,6 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 
 from core import payments, postings, reports
-from core._iso import Kind, Message, parse, to_xml
 from core.errors import CoreError
 from core.money import Currencies
 from core.postings import AccountKind, PostingKind, bank_account
@@ -29,6 +28,7 @@ from core.schemas import (
     StatementPublic,
 )
 from core.store import BookedLine, Store, Tx
+from iso_messages import Kind, Message, parse, to_xml
 
 Clock = Callable[[], dt.datetime]
 _M = TypeVar("_M", bound=BaseModel)

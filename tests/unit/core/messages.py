@@ -11,7 +11,7 @@ from pyiso20022.pacs.pacs_008_001_08 import pacs_008_001_08 as p008
 from pyiso20022.pacs.pacs_009_001_08 import pacs_009_001_08 as p009
 from xsdata.models.datatype import XmlDateTime
 
-from core._iso import to_xml
+from iso_messages import to_xml
 
 CREATED = XmlDateTime.from_datetime(dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC))
 BANK_BIC = "TKDPUS33XXX"

@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from core import CoreSettings, build, create_app
-from core._iso import Kind, parse, to_xml
 from core.money import Currencies
 from core.reports import Booking, debit_notification
+from iso_messages import Kind, parse, to_xml
 from tests.unit.core.messages import pacs008
 
 
@@ -98,6 +98,19 @@ def test_what_the_core_cannot_read_is_a_4xx_with_a_code(
     assert (r.status_code, r.json()["code"]) == (status, code)
     if code == "INVALID_MESSAGE":
         assert r.json()["path"].startswith("/")
+
+
+def test_a_pacs008_that_breaks_the_schema_is_invalid_with_the_path_of_the_first_error(client: TestClient) -> None:
+    xml = pacs008("M-S", "RED-S", "1.00", "USD", dda="acme-usd", uetr="0e9b3c5a-1d2e-4f60-8a7b-9c0d1e2f3a4b")
+    broken = xml.replace(b"0e9b3c5a-1d2e-4f60-8a7b-9c0d1e2f3a4b", b"not-a-uuid")
+    r = client.post("/iso20022", content=broken, headers=XML)
+    assert (r.status_code, r.json()["code"]) == (400, "INVALID_MESSAGE")
+    assert r.json()["path"].endswith("/PmtId/UETR")
+    missing = xml.replace(b"<EndToEndId>RED-S</EndToEndId>", b"")
+    assert missing != xml
+    r = client.post("/iso20022", content=missing, headers=XML)
+    assert (r.status_code, r.json()["code"]) == (400, "INVALID_MESSAGE")
+    assert client.get("/admin/postings").json()["lines"] == []
 
 
 def test_a_message_that_is_not_a_payment_is_refused(client: TestClient) -> None:

@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from core._iso import Kind, parse
 from deposits.cli import main
+from iso_messages import Kind, parse
 from tests.unit.core.fake_receiver import FakeReceiver, fake_receiver
 
 

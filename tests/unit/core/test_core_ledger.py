@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from core._iso import Kind, MessageError, parse
 from core.errors import CoreError
 from core.schemas import FundingItem
 from core.service import CoreService
+from iso_messages import Kind, MessageError, parse
 from tests.unit.core.messages import pacs008, pacs009, uetr_of
 
 
