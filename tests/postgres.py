@@ -23,7 +23,8 @@ def server_bindir() -> Path | None:
     return found[-1].parent if found else None
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A port of 127.0.0.1 that was free a moment ago (for a server a test starts next)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -39,7 +40,7 @@ def running_postgres() -> Iterator[str]:
     # Not under pytest's tmp dir: as root that is mode 0700, which the postgres user cannot enter.
     root = Path(tempfile.mkdtemp(prefix="deposits-pg-"))
     data = root / "data"
-    port = _free_port()
+    port = free_port()
     as_user: list[str] = []
     if os.geteuid() == 0:
         pw = pwd.getpwnam("postgres")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,13 +17,8 @@ import pytest
 
 from deposits.cli import main
 from iso_messages import Kind, parse
+from tests.postgres import free_port
 from tests.unit.core.fake_receiver import FakeReceiver, fake_receiver
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -35,7 +29,7 @@ def gateway() -> Iterator[FakeReceiver]:
 
 @pytest.fixture
 def core_url(tmp_path: Path, gateway: FakeReceiver) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DEPOSITS_CORE_GATEWAY_URL": gateway.url, "DEPOSITS_CORE_RETRY_INITIAL_MS": "50"}
     argv = [sys.executable, "-m", "deposits", "--data-dir", str(tmp_path), "core", "serve", "--port", str(port)]
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -100,5 +94,5 @@ def test_an_operator_funds_a_dda_and_the_gateway_gets_the_camt054(
 def test_refusals_and_an_absent_core_are_one_line(core_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, core_url, "fund", "--dda", "nobody", "--amount", "1")
     assert code == 1 and err.startswith("deposits: UNKNOWN_ACCOUNT: ") and err.count("\n") == 1
-    code, _, err = run(capsys, f"http://127.0.0.1:{_free_port()}", "balances")
+    code, _, err = run(capsys, f"http://127.0.0.1:{free_port()}", "balances")
     assert code == 1 and err.startswith("deposits: the core does not answer at ") and err.count("\n") == 1
