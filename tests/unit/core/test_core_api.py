@@ -4,6 +4,7 @@ the admin API's statuses and codes, /healthz."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -119,3 +120,18 @@ def test_a_message_that_is_not_a_payment_is_refused(client: TestClient) -> None:
     camt054 = to_xml(debit_notification("C054-1", now, [("acme-usd", booking)], Currencies({"USD": 2})))
     r = client.post("/iso20022", content=camt054, headers=XML)
     assert (r.status_code, r.json()["code"]) == (400, "UNSUPPORTED_MESSAGE")
+
+
+def test_the_statement_timer_sends_camt053_on_its_interval(tmp_path: Path) -> None:
+    components = build(CoreSettings(data_dir=tmp_path, statement_interval=1))
+    with TestClient(create_app(components)) as c:
+        c.post("/admin/ddas", json={"dda": "acme-usd", "currency": "USD", "balance": "10.00"})
+        c.post("/admin/fundings", json={"dda": "acme-usd", "amount": "1"})
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            kinds = [m["kind"] for m in c.get("/admin/outbox").json()["messages"]]
+            if "camt.053.001.08" in kinds:
+                break
+            time.sleep(0.05)
+    components.service.store.close()
+    assert kinds[:2] == ["camt.054.001.08", "camt.053.001.08"]
