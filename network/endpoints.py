@@ -45,3 +45,8 @@ def chaincode_server_name(org: Org) -> str:
 
 def gateway_name(org: Org) -> str:
     return f"gateway.{org.domain}"
+
+
+def core_name(org: Org) -> str:
+    """The service name of org's reference core (core/)."""
+    return f"core.{org.domain}"
