@@ -160,7 +160,8 @@ def _generate(context: HookContext, case: Case[Any]) -> bool:
       (OrderCreate says them in words; the contract answers 400): buyer and seller differ, the milestones
       sum to the amount, ship_by is in the future;
     - a currency the schema allows (any ISO 4217 shape) that the test ledger does not register (it has USD
-      and EUR: the registry is the ledger's, so the API answers 400 UNKNOWN_CURRENCY);
+      and EUR: the registry is the ledger's, so the API answers 400 UNKNOWN_CURRENCY), or an amount with
+      more decimals than those two currencies have (400 INVALID_AMOUNT);
     - a quote whose base equals its quote, whose rate is zero, or whose valid_until has passed; a transfer
       with only one of receive_currency and quote_id, or receiving its own currency; a payout paying the
       payer or one payee twice (the API and the contract answer 400 for each, as their schemas say in words);
@@ -182,7 +183,7 @@ def _generate(context: HookContext, case: Case[Any]) -> bool:
         and meta.generation.mode.is_positive
     ):
         return False
-    if isinstance(body, dict) and not _registered(body):
+    if isinstance(body, dict) and not (_registered(body) and _within_digits(body)):
         return False
     path = context.operation.path if context.operation is not None else None
     if path == "/v1/fx/quotes" and isinstance(body, dict):
@@ -204,6 +205,23 @@ _CURRENCY_FIELDS = ("currency", "base", "quote", "sell_currency", "receive_curre
 
 def _registered(body: dict[str, Any]) -> bool:
     return all(body.get(f) in (None, "EUR", "USD") for f in _CURRENCY_FIELDS)
+
+
+def _within_digits(body: object) -> bool:
+    """No amount with more decimals than the test ledgers' currencies have (two): the schema allows up to
+    four, the most any ISO 4217 currency uses, and the registry decides per currency (400 INVALID_AMOUNT)."""
+    if isinstance(body, dict):
+        return all(
+            _within_digits(v) if isinstance(v, dict | list) else not (k.endswith("amount") and _decimals(v) > 2)
+            for k, v in body.items()
+        )
+    if isinstance(body, list):
+        return all(_within_digits(v) for v in body)
+    return True
+
+
+def _decimals(value: object) -> int:
+    return len(value.partition(".")[2]) if isinstance(value, str) else 0
 
 
 def _well_formed_quote(body: dict[str, Any]) -> bool:
