@@ -1,0 +1,38 @@
+"""Amounts as the console shows them: exact, from integer minor units, with thousands separators."""
+
+from __future__ import annotations
+
+import pytest
+
+from chaincode.errors import ContractError
+from gateway.console._format import amount, decimal, group, to_minor
+
+
+@pytest.mark.parametrize(
+    ("minor", "text"),
+    [(0, "0.00"), (5, "0.05"), (100, "1.00"), (123456789, "1,234,567.89"), (-125050, "-1,250.50"),
+     (100000000000000000, "1,000,000,000,000,000.00")],
+)  # fmt: skip
+def test_amount_groups_thousands_with_the_currency_digits(minor: int, text: str) -> None:
+    assert amount(minor, "USD") == text
+
+
+def test_group() -> None:
+    assert [group(n) for n in (0, 12, 123, 1234, 123456, 1234567)] == ["0", "12", "123", "1,234", "123,456", "1,234,567"]
+
+
+def test_api_decimals_round_trip_exactly() -> None:
+    assert to_minor("1234567.5", "EUR") == 123456750
+    assert to_minor("-0.01", "EUR") == -1
+    assert decimal("9999999999999999.99", "USD") == "9,999,999,999,999,999.99"  # beyond a double's exact range
+
+
+@pytest.mark.parametrize("bad", ["1.234", "1e3", " 1", "1,000", "", "--1"])
+def test_not_a_plain_decimal_is_refused(bad: str) -> None:
+    with pytest.raises(ValueError):
+        to_minor(bad, "USD")
+
+
+def test_unknown_currency() -> None:
+    with pytest.raises(ContractError):
+        amount(1, "XXX")
