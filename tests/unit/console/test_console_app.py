@@ -42,7 +42,9 @@ def signed_in(gws: FakeGateways, ref: str) -> TestClient:
 
 
 def api(gws: FakeGateways, ref: str, method: str, path: str, body: object = None) -> object:
-    r = TestClient(gws.app_of(ref)).request(method, path, json=body, headers={"Authorization": f"Bearer {gws.keys[ref]}"})
+    r = TestClient(gws.app_of(ref)).request(
+        method, path, json=body, headers={"Authorization": f"Bearer {gws.keys[ref]}"}
+    )
     assert r.status_code in (200, 201), r.text
     return r.json()
 

@@ -18,7 +18,14 @@ def test_amount_groups_thousands_with_the_currency_digits(minor: int, text: str)
 
 
 def test_group() -> None:
-    assert [group(n) for n in (0, 12, 123, 1234, 123456, 1234567)] == ["0", "12", "123", "1,234", "123,456", "1,234,567"]
+    assert [group(n) for n in (0, 12, 123, 1234, 123456, 1234567)] == [
+        "0",
+        "12",
+        "123",
+        "1,234",
+        "123,456",
+        "1,234,567",
+    ]
 
 
 def test_api_decimals_round_trip_exactly() -> None:
