@@ -18,8 +18,7 @@ from chaincode.protocol import Event, EventType
 from gateway.console._format import amount
 
 OUTSTANDING_DELTA = {EventType.MINTED: 1, EventType.REDEMPTION_SETTLED: -1}
-_COLOURS = ("#1f5fa8", "#b5471b", "#2e7d32", "#6a3d9a", "#8c6d1f", "#00838f")
-WIDTH, HEIGHT, PAD_LEFT, PAD = 640, 240, 96, 24
+WIDTH, HEIGHT, PAD_LEFT, PAD = 640, 180, 120, 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,43 +48,39 @@ def outstanding_series(events: Iterable[tuple[int, Event]]) -> list[Series]:
     return [Series(cur, tuple(points[cur])) for cur in sorted(points)]
 
 
-def svg(series: list[Series]) -> str:
-    """A step chart of the series (block on x, outstanding on y, each currency on its own scale's share of
-    the height: one axis per currency would not fit a phone, so each line is scaled to its own maximum)."""
-    if not series:
+def svg(series: Series) -> str:
+    """A step chart of one currency: block on x (the series' own range), outstanding on y from 0 to its
+    maximum. One small chart per currency: currencies differ by orders of magnitude, one axis cannot fit."""
+    if not series.points:
         return ""
-    first = min(s.points[0][0] for s in series)
-    last = max(s.points[-1][0] for s in series)
+    first, last = series.points[0][0], series.points[-1][0]
     span = max(1, last - first)
+    top = max(1, max(v for _, v in series.points))
     plot_w, plot_h = WIDTH - PAD_LEFT - PAD, HEIGHT - 2 * PAD
-    parts = [
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="chart-title" '
-        'xmlns="http://www.w3.org/2000/svg">',
-        '<title id="chart-title">Outstanding supply per currency over block height</title>',
-        f'<line x1="{PAD_LEFT}" y1="{HEIGHT - PAD}" x2="{WIDTH - PAD}" y2="{HEIGHT - PAD}" stroke="#888"/>',
-        f'<text x="{PAD_LEFT}" y="{HEIGHT - 6}" font-size="12">block {first}</text>',
-        f'<text x="{WIDTH - PAD}" y="{HEIGHT - 6}" font-size="12" text-anchor="end">block {last}</text>',
-    ]
-    for i, s in enumerate(series):
-        colour = _COLOURS[i % len(_COLOURS)]
-        top = max(1, max(v for _, v in s.points))
-        coords: list[str] = []
-        y_prev: int | None = None
-        for block, value in s.points:
-            x = PAD_LEFT + (block - first) * plot_w // span
-            y = PAD + plot_h - max(0, value) * plot_h // top
-            if y_prev is not None:
-                coords.append(f"{x},{y_prev}")  # a step: the value holds until the next block changes it
-            coords.append(f"{x},{y}")
-            y_prev = y
-        coords.append(f"{WIDTH - PAD},{y_prev}")
-        parts.append(
-            f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{" ".join(coords)}" '
-            f'data-currency="{s.currency}"/>'
-        )
-        parts.append(
-            f'<text x="4" y="{PAD + 14 + 16 * i}" font-size="12" fill="{colour}">'
-            f"{s.currency} {amount(s.last, s.currency)}</text>"
-        )
-    parts.append("</svg>")
-    return "".join(parts)
+    coords: list[str] = []
+    y_prev: int | None = None
+    for block, value in series.points:
+        x = PAD_LEFT + (block - first) * plot_w // span
+        y = PAD + plot_h - max(0, value) * plot_h // top
+        if y_prev is not None:
+            coords.append(f"{x},{y_prev}")  # a step: the value holds until the next block that changes it
+        coords.append(f"{x},{y}")
+        y_prev = y
+    coords.append(f"{WIDTH - PAD},{y_prev}")
+    cur, bottom = series.currency, HEIGHT - PAD
+    return "".join(
+        [
+            f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="chart-{cur}" '
+            'xmlns="http://www.w3.org/2000/svg">',
+            f'<title id="chart-{cur}">{cur} outstanding from block {first} to {last}: now '
+            f"{amount(series.last, cur)}</title>",
+            f'<line x1="{PAD_LEFT}" y1="{bottom}" x2="{WIDTH - PAD}" y2="{bottom}" stroke="#888"/>',
+            f'<line x1="{PAD_LEFT}" y1="{PAD}" x2="{PAD_LEFT}" y2="{bottom}" stroke="#888"/>',
+            f'<text x="{PAD_LEFT - 6}" y="{PAD + 4}" font-size="12" text-anchor="end">{amount(top, cur)}</text>',
+            f'<text x="{PAD_LEFT - 6}" y="{bottom}" font-size="12" text-anchor="end">0</text>',
+            f'<text x="{PAD_LEFT}" y="{HEIGHT - 6}" font-size="12">block {first}</text>',
+            f'<text x="{WIDTH - PAD}" y="{HEIGHT - 6}" font-size="12" text-anchor="end">block {last}</text>',
+            f'<polyline fill="none" stroke="#1f5fa8" stroke-width="2" points="{" ".join(coords)}"/>',
+            "</svg>",
+        ]
+    )

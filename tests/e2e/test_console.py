@@ -125,8 +125,6 @@ def test_each_role_sees_the_numbers_the_api_returns(console: Console, apis: Apis
         page = console.open(ref)
         assert page.url.endswith(f"/console/{path}")
         assert cell(page, buyer, "USD") == "1,234,567.89" and cell(page, buyer, "EUR") == "2,500.00", ref
-        if ref == BANK:
-            console.shot(page, "bank")
 
 
 def test_member_pays_from_the_form_and_it_appears_live(console: Console, apis: Apis, accounts: dict[str, str]) -> None:
@@ -214,6 +212,7 @@ def test_a_bank_operator_settles_a_redemption(console: Console, apis: Apis, acco
         bank.reload()
     expect(row).to_contain_text("1,000.00 USD")
     row.get_by_label("Payout reference").fill("FED-PAYOUT-1")
+    console.shot(bank, "bank")
     row.get_by_role("button", name="Settle").click()
     expect(bank.locator('dd[data-field="payout_ref"]')).to_have_text("FED-PAYOUT-1")
     bank.get_by_role("button", name="Settle").click()
@@ -259,3 +258,31 @@ def test_the_member_page_fits_a_phone_and_is_keyboard_navigable(
         ".filter(e => !e.labels || e.labels.length === 0).map(e => e.name)"
     )
     assert unlabelled == []
+
+
+def test_the_bank_mints_and_compliance_freezes_from_the_console(
+    console: Console, apis: Apis, accounts: dict[str, str]
+) -> None:
+    seller = accounts["seller"]
+    before = to_minor(apis[BANK].ok("GET", f"/v1/accounts/{seller}")["balances"]["EUR"], "EUR")
+    bank = console.open(BANK)
+    bank.get_by_label("Account", exact=True).fill(seller)
+    bank.get_by_label("Currency").select_option("EUR")
+    bank.get_by_label("Amount").fill("1000000")
+    bank.get_by_label("Reserve reference").fill(new_id("ECB-RES"))
+    bank.get_by_role("button", name="Review mint").click()
+    expect(bank.locator('dd[data-field="amount"]')).to_have_text("1,000,000.00")
+    bank.get_by_role("button", name="Mint").click()
+    expect(bank.locator("[data-done=mint]")).to_be_visible()
+    apis.sync()
+    after = to_minor(apis[BANK].ok("GET", f"/v1/accounts/{seller}")["balances"]["EUR"], "EUR")
+    assert after - before == 100_000_000
+
+    compliance = console.open(COMPLIANCE)
+    for verb, status in (("Freeze", "frozen"), ("Unfreeze", "active")):
+        compliance.goto(f"{apis[COMPLIANCE].url}/console/bank")
+        compliance.locator(f'tr[data-account="{seller}"]').get_by_role("button", name=verb).click()
+        compliance.get_by_role("button", name=verb).click()
+        expect(compliance.locator(f"[data-done={verb.lower()}]")).to_be_visible()
+        apis.sync()
+        assert apis[BANK].ok("GET", f"/v1/accounts/{seller}")["status"] == status

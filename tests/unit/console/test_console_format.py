@@ -43,3 +43,24 @@ def test_not_a_plain_decimal_is_refused(bad: str) -> None:
 def test_unknown_currency() -> None:
     with pytest.raises(ContractError):
         amount(1, "XXX")
+
+
+def test_outstanding_series_follows_mints_and_settled_redemptions_only() -> None:
+    from chaincode.protocol import Event, EventType
+    from gateway.console._chart import outstanding_series, svg
+
+    def ev(kind: EventType, cur: str, minor: int) -> Event:
+        return Event(kind, "t", "r", ("a",), cur, minor)
+
+    events = [
+        (3, ev(EventType.MINTED, "USD", 1000)),
+        (3, ev(EventType.MINTED, "USD", 500)),  # same block: one point
+        (5, ev(EventType.TRANSFERRED, "USD", 700)),  # moves money, not supply
+        (6, ev(EventType.REDEMPTION_REQUESTED, "USD", 200)),  # still outstanding until settled
+        (8, ev(EventType.REDEMPTION_SETTLED, "USD", 200)),
+        (9, ev(EventType.MINTED, "EUR", 5)),
+    ]
+    series = {s.currency: s for s in outstanding_series(events)}
+    assert series["USD"].points == ((3, 1500), (8, 1300)) and series["EUR"].points == ((9, 5),)
+    drawn = svg(series["USD"])
+    assert drawn.startswith("<svg") and ">15.00<" in drawn and "now 13.00" in drawn
