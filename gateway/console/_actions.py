@@ -155,6 +155,8 @@ def router(console: Console) -> APIRouter:
         key = fields.get("api_key", "").strip()
         caller = console.c.directory.authenticate(key) if key else None
         if caller is None:
+            if console.failed_sign_ins.take():  # guessing keys: slowed for everyone, not per session (free to make)
+                return console.error(session, None, 429, "RATE_LIMITED", "too many failed sign-ins; wait a moment")
             return console.render("sign_in.html", session, status=401, failed=True)
         signed = console.sessions.sign_in(session, key)
         response = RedirectResponse(HOME.get(Role(caller.role), "/console"), status_code=303)

@@ -48,12 +48,13 @@ def outstanding_series(events: Iterable[tuple[int, Event]]) -> list[Series]:
     return [Series(cur, tuple(points[cur])) for cur in sorted(points)]
 
 
-def svg(series: Series) -> str:
+def svg(series: Series, height: int | None = None) -> str:
     """A step chart of one currency: block on x (the series' own range), outstanding on y from 0 to its
-    maximum. One small chart per currency: currencies differ by orders of magnitude, one axis cannot fit."""
+    maximum, drawn on to block `height` (the chain's, when newer). One small chart per currency: currencies
+    differ by orders of magnitude, one axis cannot fit them all."""
     if not series.points:
         return ""
-    first, last = series.points[0][0], series.points[-1][0]
+    first, last = series.points[0][0], max(series.points[-1][0], height or 0)
     span = max(1, last - first)
     top = max(1, max(v for _, v in series.points))
     plot_w, plot_h = WIDTH - PAD_LEFT - PAD, HEIGHT - 2 * PAD

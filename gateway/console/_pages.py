@@ -100,7 +100,7 @@ def router(console: Console) -> APIRouter:
                 session,
                 caller,
                 report=report,
-                charts=[(s, _chart.svg(s)) for s in series],
+                charts=[(s, _chart.svg(s, console.index.height)) for s in series],
                 series=series,
                 recent=recent,
                 height=console.index.height,

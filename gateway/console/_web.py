@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from chaincode import domain
 from gateway.api.deps import Components
+from gateway.api.front_door import TokenBucket
 from gateway.console import _format
 from gateway.console._index import ChainIndex
 from gateway.console._sessions import Session, Sessions, csrf_ok
@@ -36,6 +37,7 @@ class ConsoleOptions:
     secure_cookies: bool = False
     idle_seconds: int = 15 * 60
     lifetime_seconds: int = 8 * 3600
+    failed_sign_ins_per_second: int = 5  # across the gateway (a key is 192 random bits; this only slows noise)
 
     @property
     def cookie(self) -> str:
@@ -60,6 +62,7 @@ class Console:
         self.options = options
         self.sessions = Sessions(idle=options.idle_seconds, lifetime=options.lifetime_seconds)
         self.index = ChainIndex(components.events)
+        self.failed_sign_ins = TokenBucket(options.failed_sign_ins_per_second, 10 * options.failed_sign_ins_per_second)
         self.templates = Environment(
             loader=FileSystemLoader(_HERE / "templates"), autoescape=select_autoescape(["html"]), auto_reload=False
         )

@@ -117,7 +117,7 @@ def test_each_role_sees_the_numbers_the_api_returns(console: Console, apis: Apis
         series = auditor.locator(f'[data-series="{cur}"]')
         if series.count():
             assert int(series.get_attribute("data-last") or "") == to_minor(figures["outstanding"], cur)
-    console.shot(auditor, "auditor")
+    console.shot(auditor, "auditor-start")
 
     api_balances = apis[BUYER].ok("GET", f"/v1/accounts/{buyer}")["balances"]
     assert api_balances["USD"] == "1234567.89"
@@ -286,3 +286,4 @@ def test_the_bank_mints_and_compliance_freezes_from_the_console(
         expect(compliance.locator(f"[data-done={verb.lower()}]")).to_be_visible()
         apis.sync()
         assert apis[BANK].ok("GET", f"/v1/accounts/{seller}")["status"] == status
+    console.shot(console.open(AUDITOR), "auditor")  # the supply after mints, payments and a settlement

@@ -23,7 +23,13 @@ def layout(tmp_path_factory: pytest.TempPathFactory) -> Layout:
 def gateways(layout: Layout, tmp_path: Path) -> Iterator[FakeGateways]:
     gws = FakeGateways(layout, tmp_path)
     yield gws
+    for client in _open:
+        client.__exit__(None, None, None)
+    _open.clear()
     gws.close()
+
+
+_open: list[TestClient] = []  # signed-in clients (their app's lifespan runs), closed by the fixture
 
 
 def csrf(html: str) -> str:
@@ -35,6 +41,7 @@ def csrf(html: str) -> str:
 def signed_in(gws: FakeGateways, ref: str) -> TestClient:
     client = TestClient(gws.app_of(ref), follow_redirects=False)
     client.__enter__()
+    _open.append(client)
     page = client.get("/console/sign-in")
     r = client.post("/console/sign-in", data={"csrf_token": csrf(page.text), "api_key": gws.keys[ref]})
     assert r.status_code == 303, r.text
@@ -79,6 +86,15 @@ def test_a_wrong_key_and_a_post_without_csrf_are_refused(gateways: FakeGateways)
         forged = client.post("/console/sign-in", data={"api_key": gateways.keys["AuditorOrg/auditor"]})
         assert forged.status_code == 403 and 'data-code="CSRF"' in forged.text
         assert client.get("/console/auditor").status_code == 303  # still not signed in
+
+
+def test_failed_sign_ins_are_slowed_down(gateways: FakeGateways) -> None:
+    with TestClient(gateways.app_of("AuditorOrg/auditor"), follow_redirects=False) as client:
+        token = csrf(client.get("/console/sign-in").text)
+        codes = [
+            client.post("/console/sign-in", data={"csrf_token": token, "api_key": "x"}).status_code for _ in range(60)
+        ]
+        assert codes[0] == 401 and codes[-1] == 429
 
 
 def test_pay_is_confirmed_and_moves_money_once_however_often_it_is_sent(funded: FakeGateways) -> None:
