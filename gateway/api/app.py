@@ -83,6 +83,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.components = components
+    app.state.console = web
     registry = CollectorRegistry()
     requests = Counter("gateway_requests", "HTTP requests", ["method", "route", "status"], registry=registry)
     latency = Histogram("gateway_request_seconds", "HTTP request latency", ["method", "route"], registry=registry)

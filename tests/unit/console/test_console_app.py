@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from gateway.api.front_door import TokenBucket
 from network.layout import Layout
 from tests.unit.gateway.fake_gateways import FakeGateways, dev_layout
 
@@ -89,12 +90,16 @@ def test_a_wrong_key_and_a_post_without_csrf_are_refused(gateways: FakeGateways)
 
 
 def test_failed_sign_ins_are_slowed_down(gateways: FakeGateways) -> None:
-    with TestClient(gateways.app_of("AuditorOrg/auditor"), follow_redirects=False) as client:
+    app = gateways.app_of("AuditorOrg/auditor")
+    app.state.console.failed_sign_ins = TokenBucket(5, 10, clock=lambda: 0)  # a stopped clock: no refill
+    with TestClient(app, follow_redirects=False) as client:
         token = csrf(client.get("/console/sign-in").text)
         codes = [
-            client.post("/console/sign-in", data={"csrf_token": token, "api_key": "x"}).status_code for _ in range(60)
+            client.post("/console/sign-in", data={"csrf_token": token, "api_key": "x"}).status_code for _ in range(11)
         ]
-        assert codes[0] == 401 and codes[-1] == 429
+        assert codes == [401] * 10 + [429]
+        key = gateways.keys["AuditorOrg/auditor"]
+        assert client.post("/console/sign-in", data={"csrf_token": token, "api_key": key}).status_code == 303
 
 
 def test_pay_is_confirmed_and_moves_money_once_however_often_it_is_sent(funded: FakeGateways) -> None:
