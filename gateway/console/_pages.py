@@ -216,7 +216,7 @@ def router(console: Console) -> APIRouter:
     def member(request: Request) -> Response:
         def body(session: Session, caller: Caller) -> Response:
             listing = accounts.list_accounts(caller, c, None, None, 50)
-            own = [a for a in listing.accounts if caller.role == Role.HOLDER]
+            own = listing.accounts if caller.role == Role.HOLDER else []  # the pay form's "from": its own
             payments = {a.id: history(caller, a.id) for a in listing.accounts}
             return console.render("member.html", session, caller, accounts=listing.accounts, payments=payments, own=own)
 
