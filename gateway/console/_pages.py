@@ -41,6 +41,7 @@ HOME = {
 _TX_ID = re.compile(r"[0-9a-f]{64}")
 _ESCROW = frozenset(t for t in EventType if t.name.startswith(("ESCROW_", "SHIPMENT_", "DELIVERY_", "DISPUTE_")))
 MAX_EXPORT_BLOCKS = 100_000
+PAGE = 20  # accounts per page (the member page reads each one's history)
 
 
 def page(console: Console, request: Request, body: Page) -> Response:
@@ -173,7 +174,7 @@ def router(console: Console) -> APIRouter:
     @r.get("/bank")
     def bank(request: Request) -> Response:
         def body(session: Session, caller: Caller) -> Response:
-            listing = accounts.list_accounts(caller, c, None, request.query_params.get("cursor"), 50)
+            listing = accounts.list_accounts(caller, c, None, request.query_params.get("cursor"), PAGE)
             queue = []
             closed = {EventType.REDEMPTION_SETTLED, EventType.REDEMPTION_REJECTED}
             seen = console.index.visible(viewer(caller))
@@ -215,10 +216,18 @@ def router(console: Console) -> APIRouter:
     @r.get("/member")
     def member(request: Request) -> Response:
         def body(session: Session, caller: Caller) -> Response:
-            listing = accounts.list_accounts(caller, c, None, None, 50)
+            listing = accounts.list_accounts(caller, c, None, request.query_params.get("cursor"), PAGE)
             own = listing.accounts if caller.role == Role.HOLDER else []  # the pay form's "from": its own
             payments = {a.id: history(caller, a.id) for a in listing.accounts}
-            return console.render("member.html", session, caller, accounts=listing.accounts, payments=payments, own=own)
+            return console.render(
+                "member.html",
+                session,
+                caller,
+                accounts=listing.accounts,
+                next_cursor=listing.next_cursor,
+                payments=payments,
+                own=own,
+            )
 
         return page(console, request, body)
 
@@ -232,14 +241,16 @@ def router(console: Console) -> APIRouter:
                     # The same answer whether it does not exist or is not this identity's to see.
                     raise Refused(403, "FORBIDDEN", "this is not an account you may see") from exc
                 raise
-            return console.render("account.html", session, caller, account=acct, payments=history(caller, acct.id))
+            return console.render(
+                "account.html", session, caller, account=acct, accounts=[acct], payments=history(caller, acct.id)
+            )
 
         return page(console, request, body)
 
     @r.get("/operator")
     def operator(request: Request) -> Response:
         def body(session: Session, caller: Caller) -> Response:
-            listing = accounts.list_accounts(caller, c, None, request.query_params.get("cursor"), 50)
+            listing = accounts.list_accounts(caller, c, None, request.query_params.get("cursor"), PAGE)
             by_ref: dict[str, list[dict[str, Any]]] = {}
             for item in console.index.visible(viewer(caller)):
                 row = feed_row(item)
