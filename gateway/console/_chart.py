@@ -48,7 +48,7 @@ def outstanding_series(events: Iterable[tuple[int, Event]]) -> list[Series]:
     return [Series(cur, tuple(points[cur])) for cur in sorted(points)]
 
 
-def svg(series: Series, height: int | None = None) -> str:
+def svg(series: Series, digits: int, height: int | None = None) -> str:
     """A step chart of one currency: block on x (the series' own range), outstanding on y from 0 to its
     maximum, drawn on to block `height` (the chain's, when newer). One small chart per currency: currencies
     differ by orders of magnitude, one axis cannot fit them all."""
@@ -74,10 +74,10 @@ def svg(series: Series, height: int | None = None) -> str:
             f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="chart-{cur}" '
             'xmlns="http://www.w3.org/2000/svg">',
             f'<title id="chart-{cur}">{cur} outstanding from block {first} to {last}: now '
-            f"{amount(series.last, cur)}</title>",
+            f"{amount(series.last, digits)}</title>",
             f'<line x1="{PAD_LEFT}" y1="{bottom}" x2="{WIDTH - PAD}" y2="{bottom}" stroke="#888"/>',
             f'<line x1="{PAD_LEFT}" y1="{PAD}" x2="{PAD_LEFT}" y2="{bottom}" stroke="#888"/>',
-            f'<text x="{PAD_LEFT - 6}" y="{PAD + 4}" font-size="12" text-anchor="end">{amount(top, cur)}</text>',
+            f'<text x="{PAD_LEFT - 6}" y="{PAD + 4}" font-size="12" text-anchor="end">{amount(top, digits)}</text>',
             f'<text x="{PAD_LEFT - 6}" y="{bottom}" font-size="12" text-anchor="end">0</text>',
             f'<text x="{PAD_LEFT}" y="{HEIGHT - 6}" font-size="12">block {first}</text>',
             f'<text x="{WIDTH - PAD}" y="{HEIGHT - 6}" font-size="12" text-anchor="end">block {last}</text>',

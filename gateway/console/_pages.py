@@ -101,7 +101,7 @@ def router(console: Console) -> APIRouter:
                 session,
                 caller,
                 report=report,
-                charts=[(s, _chart.svg(s, console.index.height)) for s in series],
+                charts=[(s, _chart.svg(s, console.digits(s.currency), console.index.height)) for s in series],
                 series=series,
                 recent=recent,
                 height=console.index.height,
@@ -149,7 +149,7 @@ def router(console: Console) -> APIRouter:
                     continue
                 row = feed_row(item)
                 cur, minor = row["currency"], row["amount"]
-                decimal = "" if cur is None or minor is None else to_decimal(minor, cur)
+                decimal = "" if cur is None or minor is None else to_decimal(c, minor, cur)
                 w.writerow(
                     [
                         row["block"],

@@ -17,7 +17,6 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from chaincode import domain
 from gateway.api.deps import Components
 from gateway.api.front_door import TokenBucket
 from gateway.console import _format
@@ -66,10 +65,13 @@ class Console:
         self.templates = Environment(
             loader=FileSystemLoader(_HERE / "templates"), autoescape=select_autoescape(["html"]), auto_reload=False
         )
-        self.templates.filters["amount"] = _format.amount
-        self.templates.filters["decimal"] = _format.decimal
+        self.templates.filters["amount"] = lambda minor, cur: _format.amount(minor, self.digits(cur))
+        self.templates.filters["decimal"] = lambda text, cur: _format.decimal(text, self.digits(cur))
         self.templates.filters["short"] = lambda tx: f"{tx[:10]}…" if isinstance(tx, str) and len(tx) > 12 else tx
-        self.templates.globals["currencies"] = sorted(domain.CURRENCIES)
+
+    def digits(self, currency: str) -> int:
+        """The currency's minor digits, from the ledger's registry. Raises ChaincodeRejected(UNKNOWN_CURRENCY)."""
+        return self.c.currencies.get(currency).minor_digits
 
     # --- sessions -------------------------------------------------------------------------------------
 
@@ -126,6 +128,7 @@ class Console:
         html = self.templates.get_template(template).render(
             org=self.org,
             caller=caller,
+            currencies=[cur.code for cur in self.c.currencies.all()] if caller is not None else [],
             csrf_field=Markup('<input type="hidden" name="csrf_token" value="{}">').format(csrf),
             **context,
         )
