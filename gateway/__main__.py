@@ -14,6 +14,7 @@ from gateway.api.app import create_app
 from gateway.api.deps import Components
 from gateway.api.front_door import FrontDoorLimits
 from gateway.ca import LocalCA
+from gateway.console import ConsoleOptions
 from gateway.directory import Directory, ensure_api_keys
 from gateway.event_hub import EventHub
 from gateway.fabric_ledger import FabricLedger, PeerEndpoint
@@ -99,7 +100,8 @@ def main() -> int:
         max_queued_writes=settings.max_queued_writes,
         queue_timeout=settings.queue_timeout,
     )
-    app = create_app(components, org=org.name, limits=limits)
+    console = ConsoleOptions(secure_cookies=settings.console_secure_cookies, idle_seconds=settings.console_idle)
+    app = create_app(components, org=org.name, limits=limits, console=console)
     try:
         # access_log off: request lines carry nothing secret, but we keep logs to what operators need.
         # Keep-alive longer than clients keep idle connections (httpx: 5 s): with equal timeouts the server

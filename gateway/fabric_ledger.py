@@ -185,7 +185,7 @@ class FabricLedger:
                 t = self._network(caller).get_transaction(tx_id)
             except ValueError as exc:
                 raise LedgerError(f"transaction {tx_id}: {exc}") from exc
-        return LedgerTransaction(t.transaction_id, t.code_name, t.event_name, t.event_payload)
+        return LedgerTransaction(t.transaction_id, t.code_name, t.event_name, t.event_payload, t.endorsers)
 
     def events(self, caller: Caller, start_block: int | None, after_tx_id: str | None) -> _Events:
         with translate_errors():

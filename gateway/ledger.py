@@ -50,12 +50,14 @@ class LedgerEvent:
 
 @dataclass(frozen=True, slots=True)
 class LedgerTransaction:
-    """A committed transaction: its validation code and the chaincode event it set (None: none)."""
+    """A committed transaction: its validation code, the chaincode event it set (None: none) and the MSP IDs
+    of the organisations that endorsed it, as its block records them."""
 
     tx_id: str
     validation_code: str
     event_name: str | None
     event_payload: bytes | None
+    endorsers: tuple[str, ...] = ()
 
 
 class EventStream(Protocol):

@@ -48,5 +48,9 @@ class Settings(BaseSettings):
     # AES-256 key (base64) sealing custodial members' private keys in the members database. Unset: the key in
     # `<data>/gateways/<Org>/member.key` (mode 0600), made at the first start.
     member_key: SecretStr | None = None
+    # The web console (/console): mark its session cookie Secure (`__Host-console`) — set it whenever TLS
+    # fronts the gateway (a proxy terminating TLS, for one). Sessions end after `console_idle` seconds idle.
+    console_secure_cookies: bool = False
+    console_idle: int = 900
     # Validity of a member's certificate, in days.
     member_validity_days: int = 365

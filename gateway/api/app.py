@@ -33,6 +33,8 @@ from gateway.api.front_door import FrontDoor, FrontDoorLimits
 from gateway.api.openapi import build_openapi
 from gateway.api.problems import problem, problem_for
 from gateway.api.schemas import Health
+from gateway.console import Console, ConsoleOptions
+from gateway.console import install as install_console
 from gateway.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -52,15 +54,25 @@ def _documented_methods(doc: dict[str, Any], path: str) -> list[str]:
     return []
 
 
-def create_app(components: Components, *, org: str, limits: FrontDoorLimits | None = None) -> FastAPI:
-    """The gateway's HTTP app; `limits` are the front door's (authentication first, caps, admission)."""
+def create_app(
+    components: Components,
+    *,
+    org: str,
+    limits: FrontDoorLimits | None = None,
+    console: ConsoleOptions | None = None,
+) -> FastAPI:
+    """The gateway's HTTP app; `limits` are the front door's (authentication first, caps, admission);
+    `console`: the web console's options (None: the defaults; it is always served, at /console)."""
+    web = Console(components, org, console or ConsoleOptions())
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         components.events.start()  # the one reader of the chain's events, for every stream
+        web.index.start()
         try:
             yield
         finally:
+            await web.index.close()
             components.events.close()
 
     app = FastAPI(
@@ -71,6 +83,7 @@ def create_app(components: Components, *, org: str, limits: FrontDoorLimits | No
         lifespan=lifespan,
     )
     app.state.components = components
+    app.state.console = web
     registry = CollectorRegistry()
     requests = Counter("gateway_requests", "HTTP requests", ["method", "route", "status"], registry=registry)
     latency = Histogram("gateway_request_seconds", "HTTP request latency", ["method", "route"], registry=registry)
@@ -146,6 +159,7 @@ def create_app(components: Components, *, org: str, limits: FrontDoorLimits | No
         events,
     ):
         app.include_router(module.router)
+    install_console(app, web)
     # Outermost: it runs before any route, so before FastAPI reads a body.
     app.add_middleware(
         FrontDoor,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
@@ -66,18 +67,23 @@ def parse_event_id(value: str) -> tuple[int, str]:
     return int(block), tx_id
 
 
+def seen_by(item: HubEvent, viewer: access.Caller) -> HubEvent | None:
+    """`item` cut to the part the viewer may see (`chaincode.access`), or None when it may see nothing of it."""
+    if item.event is None:
+        return item if access.may_see_transaction(viewer, None) else None
+    view = access.visible_event(viewer, item.event)
+    if view is None:
+        return None
+    return item if view is item.event else replace(item, event=view)
+
+
 def frame(item: HubEvent, viewer: access.Caller) -> str | None:
     """The SSE frame of the part of `item` the viewer may see, or None when it may see nothing of it."""
-    e = item.ledger
-    if item.event is None:
-        if not access.may_see_transaction(viewer, None):
-            return None
-        payload: object = None
-    else:
-        view = access.visible_event(viewer, item.event)
-        if view is None:
-            return None
-        payload = view.to_dict()
+    seen = seen_by(item, viewer)
+    if seen is None:
+        return None
+    e = seen.ledger
+    payload = None if seen.event is None else seen.event.to_dict()
     data = json.dumps(
         {"block_number": e.block_number, "tx_id": e.tx_id, "type": e.name, "payload": payload}, sort_keys=True
     )

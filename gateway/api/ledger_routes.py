@@ -57,7 +57,7 @@ def transaction(
     except CommitUnknown as exc:
         raise UnknownTransaction(f"no committed transaction {tx_id}") from exc
     committed = c.ledger.transaction(c.directory.service, tx_id)
-    if not access.may_see_transaction(c.directory.viewer(caller), _event(committed.event_payload)):
+    if not access.may_see_transaction(c.directory.viewer(caller), event_of(committed.event_payload)):
         # An unknown id answers after the status wait; a hidden one must not answer sooner.
         left = STATUS_WAIT_SECONDS * 1_000_000_000 - (time.monotonic_ns() - started)
         time.sleep(max(0, left) / 1_000_000_000)
@@ -70,7 +70,7 @@ def transaction(
     )
 
 
-def _event(payload: bytes | None) -> protocol.Event | None:
+def event_of(payload: bytes | None) -> protocol.Event | None:
     if payload is None:
         return None
     try:

@@ -133,6 +133,7 @@ class CommittedTransaction:
     code_name: str
     event_name: str | None
     event_payload: bytes | None
+    endorsers: tuple[str, ...] = ()  # MSP IDs of the endorsements the block carries, in their order
 
 
 def read_processed_transaction(data: bytes, channel_name: str) -> CommittedTransaction:
@@ -154,7 +155,21 @@ def read_processed_transaction(data: bytes, channel_name: str) -> CommittedTrans
         if event.event_name:
             name, payload = str(event.event_name), bytes(event.payload)
     code = int(processed.validationCode)
-    return CommittedTransaction(tx_id, code, validation_code_name(code), name, payload)
+    return CommittedTransaction(tx_id, code, validation_code_name(code), name, payload, _endorsers(envelope))
+
+
+def _endorsers(envelope: Any) -> tuple[str, ...]:
+    """The MSP ID of each endorsement of an endorser transaction already checked by _parse_envelope."""
+    payload = _protos.common.Payload.FromString(envelope.payload)
+    transaction = _protos.transaction.Transaction.FromString(payload.data)
+    action_payload = _protos.transaction.ChaincodeActionPayload.FromString(transaction.actions[0].payload)
+    try:
+        return tuple(
+            str(_protos.identities.SerializedIdentity.FromString(e.endorser).mspid)
+            for e in action_payload.action.endorsements
+        )
+    except _protos.DecodeError as exc:
+        raise ValueError(f"malformed endorser identity: {exc}") from exc
 
 
 def _chaincode_action(envelope: Any) -> Any:
