@@ -14,7 +14,8 @@ What a caller may SEE is decided here and nowhere else (the gateway imports thes
 serves outside chaincode queries: the event stream, transaction lookups):
 
     caller                       accounts, their history and redemptions     payments (events)
-    issuer, compliance, auditor  all                                         all
+    issuer, compliance, auditor, all                                         all
+    treasury (the books connector)
     operator (PlatformMSP)       those held by PlatformMSP identities        those touching such an account
     holder                       its own                                     those touching its accounts
     anyone else                  nothing                                     nothing
@@ -47,6 +48,10 @@ class Role(StrEnum):
     OPERATOR = "operator"
     HOLDER = "holder"
     AUDITOR = "auditor"
+    # The bank's books (README "The bank's books"): the core banking system's identity posts ISO 20022
+    # messages to the gateway and may do nothing on chain; the books connector mints, settles and attests.
+    CORE = "core"
+    TREASURY = "treasury"
 
 
 # The one MSP in which each role means something (network/topology.yaml grants the same; a test checks).
@@ -56,10 +61,12 @@ ROLE_MSP: dict[Role, str] = {
     Role.OPERATOR: "PlatformMSP",
     Role.HOLDER: "PlatformMSP",
     Role.AUDITOR: "AuditorMSP",
+    Role.CORE: "BankMSP",
+    Role.TREASURY: "BankMSP",
 }
 
 # Roles that see every account, history, redemption and payment.
-SEE_ALL_ROLES = (Role.ISSUER, Role.COMPLIANCE, Role.AUDITOR)
+SEE_ALL_ROLES = (Role.ISSUER, Role.COMPLIANCE, Role.AUDITOR, Role.TREASURY)
 # Roles that may make reads at all (each then sees what the rule below allows; a tuple: messages list them).
 READER_ROLES = (*SEE_ALL_ROLES, Role.OPERATOR, Role.HOLDER)
 

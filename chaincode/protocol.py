@@ -8,10 +8,12 @@ object is read). Amounts are JSON integers of minor units; ids and references ar
 
     function             kind      arguments                                                   result
     open_account         write     account_id, holder_msp, holder_subject, kyc_ref, request_id Event
+                                   (dda: optional, the core account it is funded from)
     mint                 write     account_id, currency, amount, reserve_ref, request_id        Event
     transfer             write     from_account, to_account, currency, amount, reference,      Event
                                    request_id
     redeem               write     account_id, currency, amount, request_id                    Event (+ redemption_id)
+                                   (payout: optional, {iban} or {account, bic})
     settle_redemption    write     redemption_id, payout_ref, request_id                       Event
     reject_redemption    write     redemption_id, reason, request_id                           Event
     freeze               write     account_id, reason, request_id                              Event
@@ -33,6 +35,12 @@ object is read). Amounts are JSON integers of minor units; ids and references ar
     open_dispute         write     order_id, reason, request_id                                Event
     resolve_dispute      write     order_id, to_seller, to_buyer, request_id                   Event
     get_order            read      order_id                                                    OrderView
+    attest               write     currency, balance, as_of_block, statement_sha256 (nullable), Event
+                                   request_id
+    list_attestations    read      (none: `{}`)                                                AttestationList
+    get_dda_link         read      dda                                                         DdaLinkView
+
+An optional field (`dda`, `payout`) may be left out or be null.
 
 A write answers with its event's payload (`Event.to_json`), the same bytes it sets as the chaincode
 event, and records it under its request id; a read answers with its view. Failures answer
@@ -75,6 +83,9 @@ class Function(StrEnum):
     OPEN_DISPUTE = "open_dispute"
     RESOLVE_DISPUTE = "resolve_dispute"
     GET_ORDER = "get_order"
+    ATTEST = "attest"
+    LIST_ATTESTATIONS = "list_attestations"
+    GET_DDA_LINK = "get_dda_link"
 
 
 class EventType(StrEnum):
@@ -93,6 +104,7 @@ class EventType(StrEnum):
     ESCROW_REFUNDED = "EscrowRefunded"
     DISPUTE_OPENED = "DisputeOpened"
     DISPUTE_RESOLVED = "DisputeResolved"
+    BALANCE_ATTESTED = "BalanceAttested"
 
 
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -154,8 +166,11 @@ def parse_object(data: bytes) -> dict[str, Any]:
 class _Fields:
     """Typed access to the fields of one argument object, each checked once."""
 
-    def __init__(self, data: bytes, names: tuple[str, ...]) -> None:
+    def __init__(self, data: bytes, names: tuple[str, ...], optional: tuple[str, ...] = ()) -> None:
+        """`optional`: fields that may be left out (read as null)."""
         self._values = parse_object(data)
+        for name in optional:
+            self._values.setdefault(name, None)
         missing = sorted(set(names) - self._values.keys())
         extra = sorted(self._values.keys() - set(names))
         if missing:
@@ -259,16 +274,18 @@ class OpenAccount(Args):
     holder_subject: str
     kyc_ref: str
     request_id: str
+    dda: str | None = None
 
     @classmethod
     def from_json(cls, data: bytes) -> Self:
-        f = _Fields(data, cls.field_names())
+        f = _Fields(data, cls.field_names(), optional=("dda",))
         return cls(
             account_id=f.account_id("account_id"),
             holder_msp=f.matching("holder_msp", MSP_ID_PATTERN),
             holder_subject=f.text("holder_subject", MAX_SUBJECT),
             kyc_ref=f.matching("kyc_ref", REFERENCE_PATTERN),
             request_id=f.matching("request_id", REQUEST_ID_PATTERN),
+            dda=domain.books.check_dda(f.string("dda")) if f.present("dda") else None,
         )
 
 
@@ -329,17 +346,33 @@ class Redeem(Args, _Money):
     currency: str
     amount: int
     request_id: str
+    payout: dict[str, str] | None = None  # domain.books.PayoutAccount: {iban} or {account, bic}
 
     @classmethod
     def from_json(cls, data: bytes) -> Self:
-        f = _Fields(data, cls.field_names())
+        f = _Fields(data, cls.field_names(), optional=("payout",))
         currency = f.currency()
         return cls(
             account_id=f.account_id("account_id"),
             currency=currency,
             amount=f.amount(currency),
             request_id=f.matching("request_id", REQUEST_ID_PATTERN),
+            payout=_payout(f.raw("payout")),
         )
+
+    @property
+    def payout_account(self) -> domain.books.PayoutAccount | None:
+        return None if self.payout is None else domain.books.PayoutAccount(**self.payout)
+
+
+def _payout(raw: Any) -> dict[str, str] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not raw or not set(raw) <= {"iban", "account", "bic"}:
+        raise _invalid("payout is an object with the fields iban, or account and bic")
+    if not all(isinstance(v, str) for v in raw.values()):
+        raise _invalid("payout's fields are strings")
+    return domain.books.PayoutAccount(**raw).to_dict()
 
 
 @dataclass(frozen=True, slots=True)
@@ -633,6 +666,50 @@ class GetOrder(Args):
         return cls(order_id=_Fields(data, cls.field_names()).matching("order_id", ORDER_ID_PATTERN))
 
 
+# --- the bank's books (chaincode.domain.books) --------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Attest(Args):
+    """The treasury's statement of its books' token liability in one currency, as of a chain block."""
+
+    FUNCTION = Function.ATTEST
+    currency: str
+    balance: int
+    as_of_block: int
+    statement_sha256: str | None
+    request_id: str
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Self:
+        f = _Fields(data, cls.field_names())
+        return cls(
+            currency=f.currency(),
+            balance=f.integer("balance", 0, domain.MAX_AMOUNT * 1000),
+            as_of_block=f.integer("as_of_block", 0, 2**63 - 1),
+            statement_sha256=f.matching("statement_sha256", domain.books.SHA256_PATTERN)
+            if f.present("statement_sha256")
+            else None,
+            request_id=f.matching("request_id", REQUEST_ID_PATTERN),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ListAttestations(GetSupply):
+    FUNCTION = Function.LIST_ATTESTATIONS
+
+
+@dataclass(frozen=True, slots=True)
+class GetDdaLink(Args):
+    FUNCTION = Function.GET_DDA_LINK
+    WRITE = False
+    dda: str
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Self:
+        return cls(dda=domain.books.check_dda(_Fields(data, cls.field_names()).string("dda")))
+
+
 ARGS: dict[Function, type[Args]] = {
     cls.FUNCTION: cls
     for cls in (
@@ -658,6 +735,9 @@ ARGS: dict[Function, type[Args]] = {
         OpenDispute,
         ResolveDispute,
         GetOrder,
+        Attest,
+        ListAttestations,
+        GetDdaLink,
     )
 }
 WRITES = frozenset(f for f, cls in ARGS.items() if cls.WRITE)
@@ -697,8 +777,9 @@ class Event:
     are null for AccountOpened/AccountFrozen/AccountUnfrozen; `legs` (see `Leg`) name every account touched
     with its holder; the references are flattened in:
     AccountOpened holder_msp, holder_subject, kyc_ref · Minted reserve_ref · Transferred reference ·
-    RedemptionRequested redemption_id · RedemptionSettled redemption_id, payout_ref ·
-    RedemptionRejected redemption_id, reason · AccountFrozen/AccountUnfrozen reason.
+    RedemptionRequested redemption_id (+ payout_iban | payout_account, payout_bic) · RedemptionSettled redemption_id, payout_ref ·
+    RedemptionRejected redemption_id, reason · AccountFrozen/AccountUnfrozen reason ·
+    BalanceAttested as_of_block (decimal string), statement_sha256 (when given); amount is the balance.
     """
 
     type: EventType
@@ -756,6 +837,25 @@ class AccountView(TypedDict):
     kyc_ref: str
     status: str  # "active" | "frozen"
     balances: dict[str, int]  # every currency, minor units
+    dda: str | None  # the core account it is funded from
+
+
+class AttestationView(TypedDict):
+    currency: str
+    balance: int
+    as_of_block: int
+    statement_sha256: str | None
+    tx_id: str
+    timestamp: str
+
+
+class AttestationList(TypedDict):
+    attestations: list[AttestationView]  # by currency, then block
+
+
+class DdaLinkView(TypedDict):
+    dda: str
+    account_id: str
 
 
 class AccountPage(TypedDict):
@@ -800,6 +900,7 @@ class RedemptionView(TypedDict):
     closed_tx_id: str | None
     payout_ref: str | None
     reason: str | None
+    payout_to: dict[str, str] | None  # {iban} or {account, bic}: an external account to pay
 
 
 class MilestoneView(TypedDict):

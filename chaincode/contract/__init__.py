@@ -5,6 +5,7 @@
     redemptions  redeem, settle_redemption, reject_redemption; get_redemption
     escrow       fund_order, record_shipment, record_delivery, accept_order, release_order, refund_order,
                  open_dispute, resolve_dispute; get_order
+    books        attest; list_attestations, get_dda_link (the bank's books; mints by treasury are in accounts)
 
 Each function is thin: parse (`chaincode.protocol`) → authorise (`chaincode.access`) → guard the request
 id → apply the domain rule (`chaincode.domain`) → write state (`chaincode.state.Books`) → emit the event.

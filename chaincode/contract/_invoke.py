@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from chaincode import access
-from chaincode.contract import accounts, escrow, redemptions
+from chaincode.contract import accounts, books, escrow, redemptions
 from chaincode.contract._tx import Err, Handlers, InvokeResult, Ok, Tx
 from chaincode.errors import ContractError, ErrorCode
 from chaincode.protocol import ARGS, Args, Function
@@ -21,6 +21,7 @@ _HANDLERS: Handlers = {
     **accounts.HANDLERS,
     **redemptions.HANDLERS,
     **escrow.HANDLERS,
+    **books.HANDLERS,
 }
 
 

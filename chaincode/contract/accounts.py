@@ -29,14 +29,21 @@ from chaincode.protocol import (
 
 
 async def open_account(tx: Tx, args: OpenAccount) -> dict[str, object]:
-    """BankMSP issuer. Raises ContractError(UNAUTHORIZED, DUPLICATE_REQUEST, ACCOUNT_EXISTS)."""
+    """BankMSP issuer; with `dda`, the account is the one that DDA's fundings mint to.
+
+    Raises ContractError(UNAUTHORIZED, DUPLICATE_REQUEST, ACCOUNT_EXISTS, DDA_LINKED).
+    """
     access.require_role(tx.caller, Role.ISSUER)
     await tx.books.check_request(tx.caller.msp_id, args.request_id)
     if await tx.books.find_account(args.account_id) is not None:
         raise ContractError(ErrorCode.ACCOUNT_EXISTS, f"account {args.account_id} already exists")
-    account = domain.Account(args.account_id, args.holder_msp, args.holder_subject, args.kyc_ref)
+    account = domain.Account(args.account_id, args.holder_msp, args.holder_subject, args.kyc_ref, dda=args.dda)
+    if args.dda is not None:
+        await tx.books.link_dda(args.dda, account.id)
     await tx.books.open_account(account)
     references = {"holder_msp": args.holder_msp, "holder_subject": args.holder_subject, "kyc_ref": args.kyc_ref}
+    if args.dda is not None:
+        references["dda"] = args.dda
     event = Event(
         EventType.ACCOUNT_OPENED,
         tx.books.tx_id,
@@ -49,9 +56,10 @@ async def open_account(tx: Tx, args: OpenAccount) -> dict[str, object]:
 
 
 async def mint(tx: Tx, args: Mint) -> dict[str, object]:
-    """BankMSP issuer. Raises ContractError(UNAUTHORIZED, DUPLICATE_REQUEST, UNKNOWN_ACCOUNT, ACCOUNT_FROZEN,
-    DUPLICATE_RESERVE_REF)."""
-    access.require_role(tx.caller, Role.ISSUER)
+    """BankMSP issuer (a person), or treasury (the books connector, `reserve_ref` = the core's booking
+    reference). A reference backs one mint, whoever asks. Raises ContractError(UNAUTHORIZED, DUPLICATE_REQUEST,
+    UNKNOWN_ACCOUNT, ACCOUNT_FROZEN, DUPLICATE_RESERVE_REF)."""
+    access.require_role(tx.caller, Role.ISSUER, Role.TREASURY)
     await tx.books.check_request(tx.caller.msp_id, args.request_id)
     account = await tx.books.account(args.account_id)
     account.check_can_receive()
@@ -140,6 +148,7 @@ async def _account_view(tx: Tx, account: domain.Account) -> AccountView:
         "kyc_ref": account.kyc_ref,
         "status": str(account.status),
         "balances": await tx.books.balances(account.id),
+        "dda": account.dda,
     }
 
 

@@ -71,6 +71,7 @@ def test_every_function_has_an_argument_class() -> None:
         "refund_order",
         "open_dispute",
         "resolve_dispute",
+        "attest",
     }
     for function in WRITES:
         assert "request_id" in ARGS[function].field_names()
