@@ -777,7 +777,8 @@ class Event:
     are null for AccountOpened/AccountFrozen/AccountUnfrozen; `legs` (see `Leg`) name every account touched
     with its holder; the references are flattened in:
     AccountOpened holder_msp, holder_subject, kyc_ref · Minted reserve_ref · Transferred reference ·
-    RedemptionRequested redemption_id (+ payout_iban | payout_account, payout_bic) · RedemptionSettled redemption_id, payout_ref ·
+    RedemptionRequested redemption_id (+ payout_iban | payout_account, payout_bic) ·
+    RedemptionSettled redemption_id, payout_ref ·
     RedemptionRejected redemption_id, reason · AccountFrozen/AccountUnfrozen reason ·
     BalanceAttested as_of_block (decimal string), statement_sha256 (when given); amount is the balance.
     """

@@ -31,7 +31,9 @@ async def attest(tx: Tx, args: Attest) -> dict[str, object]:
     references = {"as_of_block": str(args.as_of_block)}
     if args.statement_sha256 is not None:
         references["statement_sha256"] = args.statement_sha256
-    event = Event(EventType.BALANCE_ATTESTED, tx.books.tx_id, args.request_id, (), args.currency, args.balance, references)
+    event = Event(
+        EventType.BALANCE_ATTESTED, tx.books.tx_id, args.request_id, (), args.currency, args.balance, references
+    )
     return await done(tx, args.request_id, event)
 
 

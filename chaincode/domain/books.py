@@ -89,7 +89,9 @@ def outstanding_at(moves: list[SupplyMove], block: int) -> dict[str, int]:
     return out
 
 
-def attestation_disagreements(moves: list[SupplyMove], attestations: list[Attestation]) -> list[tuple[Attestation, int]]:
+def attestation_disagreements(
+    moves: list[SupplyMove], attestations: list[Attestation]
+) -> list[tuple[Attestation, int]]:
     """Each attestation whose balance is not the chain's outstanding supply at its block, with that supply."""
     wrong = []
     for a in attestations:

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway.api import (
     accounts,
+    books,
     events,
     identity,
     ledger_routes,
@@ -130,7 +131,12 @@ def create_app(components: Components, *, org: str, limits: FrontDoorLimits | No
     def metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
-    for module in (identity, members, accounts, payments, signing, redemptions, orders, ledger_routes, events):
+    if components.books is not None:
+        kept = components.books
+        Gauge(
+            "books_reconciliation_breaks", "breaks in the latest reconciliation of chain and books", registry=registry
+        ).set_function(lambda: len((kept.report() or {}).get("breaks", [])))
+    for module in (identity, members, accounts, payments, signing, redemptions, orders, ledger_routes, events, books):
         app.include_router(module.router)
     # Outermost: it runs before any route, so before FastAPI reads a body.
     app.add_middleware(

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from chaincode import domain
 from chaincode.access import Role
 from chaincode.domain import ACCOUNT_ID_PATTERN, AccountStatus, RedemptionStatus
+from chaincode.domain.books import BIC_PATTERN, DDA_PATTERN, EXTERNAL_ACCOUNT_PATTERN, IBAN_PATTERN
 from chaincode.domain.escrow import MAX_INSPECTION_SECONDS, MAX_MILESTONES, ORDER_ID_PATTERN, OrderStatus, Trigger
 from chaincode.protocol import CURSOR_PATTERN as CURSOR_PATTERN_RE
 from chaincode.protocol import MAX_EPOCH_SECONDS, MAX_REASON, REFERENCE_PATTERN, EventType
@@ -117,6 +118,12 @@ class AccountCreate(_Body):
         examples=["PlatformOrg/buyer-us"],
     )
     kyc_ref: str = Field(pattern=_REF, examples=["KYC-2026-0001"])
+    dda: str | None = Field(
+        default=None,
+        pattern=f"^{DDA_PATTERN.pattern}$",
+        description="the customer's demand-deposit account in the bank's core: its fundings mint here",
+        examples=["DDA-0001"],
+    )
 
 
 class MintCreate(_Body):
@@ -138,10 +145,21 @@ class TransferCreate(_Body):
     reference: str = Field(pattern=_REF, examples=["INV-2026-001"])
 
 
+class PayoutAccountIn(_Body):
+    """An external account: an IBAN, or an account number with its bank's BIC (not both)."""
+
+    iban: str | None = Field(default=None, pattern=f"^{IBAN_PATTERN.pattern}$", examples=["DE89370400440532013000"])
+    account: str | None = Field(default=None, pattern=f"^{EXTERNAL_ACCOUNT_PATTERN.pattern}$")
+    bic: str | None = Field(default=None, pattern=f"^{BIC_PATTERN.pattern}$", examples=["DEUTDEFF"])
+
+
 class RedemptionCreate(_Body):
     account: str = Field(pattern=ACCOUNT_ID)
     currency: CurrencyCode
     amount: AmountIn = Field(examples=["25000.00"])
+    payout: PayoutAccountIn | None = Field(
+        default=None, description="pay here instead of the account's linked DDA (books connector)"
+    )
 
 
 class RedemptionSettle(_Body):
@@ -217,6 +235,7 @@ class AccountOpened(Receipt):
     holder: str = Field(pattern=HOLDER_PATTERN)
     holder_msp: str
     holder_subject: str
+    dda: str | None = None
 
 
 class Minted(Receipt):
@@ -268,6 +287,7 @@ class AccountPublic(_Public):
     kyc_ref: str
     status: AccountStatus
     balances: dict[CurrencyCode, AmountOut] = Field(description="every currency, zero included")
+    dda: str | None = Field(description="the demand-deposit account in the bank's core it is funded from")
 
 
 class AccountPage(_Public):
@@ -300,6 +320,7 @@ class RedemptionPublic(_Public):
     closed_tx_id: TxId | None
     payout_ref: str | None
     reason: str | None
+    payout_to: dict[str, str] | None = Field(description="the external account it is paid to: {iban} or {account, bic}")
 
 
 class CurrencySupplyPublic(_Public):

@@ -98,7 +98,10 @@ def test_attestations_are_treasurys_and_read_by_the_bank_and_the_auditor() -> No
     args = {"currency": "USD", "balance": 100_000, "as_of_block": 7, "statement_sha256": digest}
     event = ledger.ok("treasury", "attest", **args, request_id="a1")
     assert (event["type"], event["amount"], event["as_of_block"], event["statement_sha256"]) == (
-        "BalanceAttested", 100_000, "7", digest,
+        "BalanceAttested",
+        100_000,
+        "7",
+        digest,
     )
     for name in ("issuer", "core", "auditor", "buyer-us"):
         assert ledger.err(name, "attest", {**args, "request_id": "a2"}) == "UNAUTHORIZED"
