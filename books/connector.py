@@ -121,7 +121,7 @@ class Connector:
 
     def run(self) -> None:
         """Follow the block stream in a thread; work off fundings, payouts, attestations and the report."""
-        reader = threading.Thread(target=self._follow, name="books-blocks", daemon=True)
+        reader = threading.Thread(target=self.follow, name="books-blocks", daemon=True)
         reader.start()
         while not self._stop.is_set():
             self.step()
@@ -264,7 +264,8 @@ class Connector:
 
     # --- the block stream ---------------------------------------------------------------------------------
 
-    def _follow(self) -> None:
+    def follow(self) -> None:
+        """Record the block stream from the checkpoint on, until stopped (reconnecting after a failure)."""
         while not self._stop.is_set():
             position = self.store.checkpoint()
             start, after = (position[0], position[1]) if position else (0, None)

@@ -85,12 +85,12 @@ class Payout:
     def msg_id(self) -> str:
         """One message id per redemption: sending it again is the same message (the core answers the first
         status)."""
-        return f"TDP-{self.redemption_id}"[:MAX_ID]
+        return f"TDP-{self.redemption_id[-(MAX_ID - 4) :]}"
 
     @property
     def end_to_end_id(self) -> str:
-        # A redemption id is a 64-hex transaction id; EndToEndId holds 35 characters: its first 32 digits.
-        return self.redemption_id[:32]
+        # A redemption id is a 64-hex transaction id; EndToEndId holds 35 characters: its last 32 digits.
+        return self.redemption_id[-32:]
 
     @property
     def uetr(self) -> str:

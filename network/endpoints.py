@@ -45,3 +45,8 @@ def chaincode_server_name(org: Org) -> str:
 
 def gateway_name(org: Org) -> str:
     return f"gateway.{org.domain}"
+
+
+def books_name(org: Org) -> str:
+    """The service name of an org's books connector."""
+    return f"books.{org.domain}"
