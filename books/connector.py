@@ -23,11 +23,12 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 from books import reconcile
 from books.messages import FundingEntry, Payout, decimal_of, minor_units, parse_status, payout_message
-from books.store import BooksStore, ChainRecord, PayoutRow
+from books.store import BooksStore, ChainRecord, Funding, PayoutRow
 from chaincode import domain, protocol
 from chaincode.errors import ErrorCode
 from chaincode.protocol import EventType
@@ -106,6 +107,7 @@ class Connector:
         kill: KillPoints,
         *,
         poll_seconds: int = 1,
+        mint_workers: int = 16,
     ) -> None:
         self.store = store
         self.ledger = ledger
@@ -115,6 +117,7 @@ class Connector:
         self.core = core
         self.kill = kill
         self.poll_seconds = poll_seconds
+        self.mint_workers = mint_workers
         self._stop = threading.Event()
 
     # --- the loop -----------------------------------------------------------------------------------------
@@ -132,9 +135,11 @@ class Connector:
 
     def step(self) -> None:
         """One pass over everything pending; a failure of one item leaves it for the next pass."""
-        for funding in self.store.fundings("pending"):
-            with _logged(f"funding {funding.reference}"):
-                self.mint(funding.reference, funding.dda, funding.currency, funding.amount)
+        pending = self.store.fundings("pending")
+        if pending:
+            # Mints of different bookings commit independently (their keys never conflict): many at once.
+            with ThreadPoolExecutor(max_workers=min(self.mint_workers, len(pending))) as pool:
+                list(pool.map(self._mint_logged, pending))
         for payout in self.store.payouts("new", "sending", "answered"):
             with _logged(f"payout {payout.redemption_id}"):
                 self.pay(payout)
@@ -144,6 +149,10 @@ class Connector:
             self.attest()
 
     # --- fundings → mints ---------------------------------------------------------------------------------
+
+    def _mint_logged(self, funding: Funding) -> None:
+        with _logged(f"funding {funding.reference}"):
+            self.mint(funding.reference, funding.dda, funding.currency, funding.amount)
 
     def mint(self, reference: str, dda: str, currency: str, amount_text: str) -> None:
         entry = FundingEntry(reference, dda, currency, _decimal(amount_text))

@@ -163,6 +163,10 @@ class Network:
             "PYTHONPATH": str(PROJECT_ROOT),
             "PYTHONUNBUFFERED": "1",
         }
+        # The org's reference core when the topology gives it one (`core_port`); a bank names its own core.
+        core_port = getattr(org, "core_port", None)
+        if core_url is None and core_port is not None:
+            core_url = f"http://127.0.0.1:{core_port}"
         if core_url is not None:
             env["DEPOSITS_BOOKS_CORE_URL"] = core_url
         if kill_at is not None:
