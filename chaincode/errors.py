@@ -18,6 +18,7 @@ code — the part before the first `": "` — and never the prose after it, whic
     ├── DUPLICATE_RESERVE_REF   this reserve reference already backs a mint
     ├── DDA_LINKED              this demand-deposit account already links to a token account
     ├── UNKNOWN_DDA             no token account links to that demand-deposit account
+    ├── UNKNOWN_MINT            no mint waiting for approval with that id
     ├── INVALID_STATE           the transition is not allowed from the current status
     ├── INSUFFICIENT_FUNDS      a debit larger than the balance
     └── ACCOUNT_FROZEN          a frozen account may neither send nor receive
@@ -43,6 +44,7 @@ class ErrorCode(StrEnum):
     DUPLICATE_RESERVE_REF = "DUPLICATE_RESERVE_REF"
     DDA_LINKED = "DDA_LINKED"
     UNKNOWN_DDA = "UNKNOWN_DDA"
+    UNKNOWN_MINT = "UNKNOWN_MINT"
     INVALID_STATE = "INVALID_STATE"
     INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS"
     ACCOUNT_FROZEN = "ACCOUNT_FROZEN"

@@ -39,6 +39,10 @@ object is read). Amounts are JSON integers of minor units; ids and references ar
                                    request_id
     list_attestations    read      (none: `{}`)                                                AttestationList
     get_dda_link         read      dda                                                         DdaLinkView
+    approve_mint         write     mint_id, request_id                                         Event (Minted)
+
+A person's mint above the topology's limit answers MintRequested (mint_id, reserve_ref) and mints nothing
+until approve_mint by another BankMSP identity.
 
 An optional field (`dda`, `payout`) may be left out or be null.
 
@@ -84,6 +88,7 @@ class Function(StrEnum):
     RESOLVE_DISPUTE = "resolve_dispute"
     GET_ORDER = "get_order"
     ATTEST = "attest"
+    APPROVE_MINT = "approve_mint"
     LIST_ATTESTATIONS = "list_attestations"
     GET_DDA_LINK = "get_dda_link"
 
@@ -105,6 +110,7 @@ class EventType(StrEnum):
     DISPUTE_OPENED = "DisputeOpened"
     DISPUTE_RESOLVED = "DisputeResolved"
     BALANCE_ATTESTED = "BalanceAttested"
+    MINT_REQUESTED = "MintRequested"
 
 
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -695,6 +701,21 @@ class Attest(Args):
 
 
 @dataclass(frozen=True, slots=True)
+class ApproveMint(Args):
+    FUNCTION = Function.APPROVE_MINT
+    mint_id: str
+    request_id: str
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Self:
+        f = _Fields(data, cls.field_names())
+        return cls(
+            mint_id=f.matching("mint_id", REDEMPTION_ID_PATTERN),
+            request_id=f.matching("request_id", REQUEST_ID_PATTERN),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class ListAttestations(GetSupply):
     FUNCTION = Function.LIST_ATTESTATIONS
 
@@ -738,6 +759,7 @@ ARGS: dict[Function, type[Args]] = {
         Attest,
         ListAttestations,
         GetDdaLink,
+        ApproveMint,
     )
 }
 WRITES = frozenset(f for f, cls in ARGS.items() if cls.WRITE)
@@ -780,7 +802,8 @@ class Event:
     RedemptionRequested redemption_id (+ payout_iban | payout_account, payout_bic) ·
     RedemptionSettled redemption_id, payout_ref ·
     RedemptionRejected redemption_id, reason · AccountFrozen/AccountUnfrozen reason ·
-    BalanceAttested as_of_block (decimal string), statement_sha256 (when given); amount is the balance.
+    BalanceAttested as_of_block (decimal string), statement_sha256 (when given); amount is the balance ·
+    MintRequested mint_id, reserve_ref (no balance moved) · Minted after approval: + mint_id, approved_by.
     """
 
     type: EventType

@@ -13,6 +13,7 @@ over a prefix is `[prefix, prefix + "\\U0010ffff")`. Values are canonical JSON.
     reserve~{reserve_ref}                       the mint that reserve reference backed
     dda~{dda}                                   the token account a DDA links to {"account_id": …}
     attestation~{currency}~{block}~{tx}         the bank's attestation of its books (block zero-padded)
+    mint-request~{mint}                         a direct mint above the limit, waiting for its checker
     request~{msp}~{request_id}                  the result of a committed write: the exactly-once guard
     supply-minted~{currency}~{tx}               one mint's amount
     supply-redeemed~{currency}~{tx}             one settled redemption's amount
@@ -82,6 +83,7 @@ ESCROW = "escrow"
 RESERVE = "reserve"
 DDA = "dda"
 ATTESTATION = "attestation"
+MINT_REQUEST = "mint-request"
 REQUEST = "request"
 SUPPLY_MINTED = "supply-minted"
 SUPPLY_REDEEMED = "supply-redeemed"
@@ -419,6 +421,19 @@ class Books:
         if linked is not None:
             raise ContractError(ErrorCode.DDA_LINKED, f"dda {dda} already links to account {linked}")
         await self._put(composite_key(DDA, dda), {"account_id": account_id})
+
+    async def mint_request(self, mint_id: str) -> domain.books.MintRequest:
+        """Raises ContractError(UNKNOWN_MINT)."""
+        raw = await self._get(composite_key(MINT_REQUEST, mint_id))
+        if raw is None:
+            raise ContractError(ErrorCode.UNKNOWN_MINT, f"no mint {mint_id} waits for approval")
+        return domain.books.MintRequest(**raw)
+
+    async def put_mint_request(self, request: domain.books.MintRequest) -> None:
+        await self._put(
+            composite_key(MINT_REQUEST, request.id),
+            {f: getattr(request, f) for f in domain.books.MintRequest.__dataclass_fields__},
+        )
 
     async def put_attestation(self, attestation: domain.books.Attestation) -> None:
         key = composite_key(ATTESTATION, attestation.currency, f"{attestation.as_of_block:020d}", attestation.tx_id)

@@ -10,6 +10,7 @@ from chaincode.protocol import (
     AccountHistory,
     AccountPage,
     AccountView,
+    ApproveMint,
     Event,
     EventType,
     Freeze,
@@ -65,20 +66,65 @@ async def mint(tx: Tx, args: Mint) -> dict[str, object]:
     account.check_can_receive()
     amount = args.money
     await tx.books.claim_reserve(args.reserve_ref, account.id, amount)
-    await tx.books.credit(account.id, amount)
-    await tx.books.add_minted(amount)
-    await tx.books.add_history(account.id, entry(tx, EventType.MINTED, amount, +1, None, args.reserve_ref))
+    if tx.caller.role is Role.ISSUER and domain.books.needs_approval(
+        amount.minor, amount.currency.minor_digits, tx.mint_approval_units
+    ):
+        return await _request_mint(tx, args, account)
+    return await _credit_mint(tx, args.request_id, account, amount, args.reserve_ref, {})
+
+
+async def _request_mint(tx: Tx, args: Mint, account: domain.Account) -> dict[str, object]:
+    """Maker-checker: the mint waits, its reference claimed (no one else mints against it meanwhile)."""
+    request = domain.books.MintRequest(
+        tx.books.tx_id, account.id, args.currency, args.amount, args.reserve_ref, tx.caller.msp_id, tx.caller.subject
+    )
+    await tx.books.put_mint_request(request)
     event = Event(
-        EventType.MINTED,
+        EventType.MINT_REQUESTED,
         tx.books.tx_id,
         args.request_id,
         (account.id,),
-        amount.currency.code,
-        amount.minor,
-        {"reserve_ref": args.reserve_ref},
-        (leg(account, amount.minor),),
+        args.currency,
+        args.amount,
+        {"reserve_ref": args.reserve_ref, "mint_id": request.id},
+        (leg(account, None),),
     )
     return await done(tx, args.request_id, event)
+
+
+async def approve_mint(tx: Tx, args: ApproveMint) -> dict[str, object]:
+    """BankMSP issuer or compliance, not the maker: the waiting mint's tokens now exist.
+
+    Raises ContractError(UNAUTHORIZED, DUPLICATE_REQUEST, UNKNOWN_MINT, INVALID_STATE, ACCOUNT_FROZEN).
+    """
+    access.require_role(tx.caller, Role.ISSUER, Role.COMPLIANCE)
+    await tx.books.check_request(tx.caller.msp_id, args.request_id)
+    request = (await tx.books.mint_request(args.mint_id)).approve(tx.caller.msp_id, tx.caller.subject)
+    account = await tx.books.account(request.account_id)
+    account.check_can_receive()
+    await tx.books.put_mint_request(request)
+    amount = domain.Amount.of(request.amount, domain.currency(request.currency))
+    extra = {"mint_id": request.id, "approved_by": tx.caller.subject}
+    return await _credit_mint(tx, args.request_id, account, amount, request.reserve_ref, extra)
+
+
+async def _credit_mint(
+    tx: Tx, request_id: str, account: domain.Account, amount: domain.Amount, reserve_ref: str, extra: dict[str, str]
+) -> dict[str, object]:
+    await tx.books.credit(account.id, amount)
+    await tx.books.add_minted(amount)
+    await tx.books.add_history(account.id, entry(tx, EventType.MINTED, amount, +1, None, reserve_ref))
+    event = Event(
+        EventType.MINTED,
+        tx.books.tx_id,
+        request_id,
+        (account.id,),
+        amount.currency.code,
+        amount.minor,
+        {"reserve_ref": reserve_ref, **extra},
+        (leg(account, amount.minor),),
+    )
+    return await done(tx, request_id, event)
 
 
 async def transfer(tx: Tx, args: Transfer) -> dict[str, object]:
@@ -226,6 +272,7 @@ async def get_supply(tx: Tx, args: GetSupply) -> SupplyView:
 HANDLERS: Handlers = {
     OpenAccount: open_account,
     Mint: mint,
+    ApproveMint: approve_mint,
     Transfer: transfer,
     Freeze: freeze,
     Unfreeze: unfreeze,

@@ -10,7 +10,7 @@ an IBAN, or an account number with the BIC of its bank.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from chaincode.errors import ContractError, ErrorCode
 
@@ -21,12 +21,44 @@ IBAN_PATTERN = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{1,30}")
 BIC_PATTERN = re.compile(r"[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?")
 EXTERNAL_ACCOUNT_PATTERN = re.compile(r"[A-Za-z0-9-]{1,34}")
 SHA256_PATTERN = re.compile(r"[0-9a-f]{64}")
+# Maker-checker: a person's direct mint above this many whole units of its currency waits for a second,
+# different BankMSP identity to approve it (the topology's `chaincode.mint_approval_limit`).
+MINT_APPROVAL_UNITS = 10_000_000
 
 
 def _check(value: str, pattern: re.Pattern[str], what: str) -> str:
     if pattern.fullmatch(value) is None:
         raise ContractError(ErrorCode.INVALID_ARGUMENT, f"{what} {value!r} must match {pattern.pattern}")
     return value
+
+
+def needs_approval(minor: int, minor_digits: int, limit_units: int) -> bool:
+    """Whether a direct mint of `minor` units waits for a checker."""
+    limit: int = limit_units * pow(10, minor_digits)
+    return minor > limit
+
+
+@dataclass(frozen=True, slots=True)
+class MintRequest:
+    """A direct mint above the limit, waiting: no token exists until a second identity approves it."""
+
+    id: str  # the requesting transaction's id
+    account_id: str
+    currency: str
+    amount: int
+    reserve_ref: str
+    maker_msp: str
+    maker_subject: str
+    status: str = "pending"  # pending | approved
+    approved_by: str | None = None
+
+    def approve(self, msp_id: str, subject: str) -> MintRequest:
+        """Raises ContractError(INVALID_STATE) unless pending; UNAUTHORIZED for the maker itself."""
+        if self.status != "pending":
+            raise ContractError(ErrorCode.INVALID_STATE, f"mint {self.id} is {self.status}")
+        if (msp_id, subject) == (self.maker_msp, self.maker_subject):
+            raise ContractError(ErrorCode.UNAUTHORIZED, f"the maker of mint {self.id} may not approve it too")
+        return replace(self, status="approved", approved_by=subject)
 
 
 def check_dda(dda: str) -> str:

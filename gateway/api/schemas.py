@@ -243,6 +243,12 @@ class Minted(Receipt):
     currency: CurrencyCode
     amount: AmountOut
     reserve_ref: str
+    mint_status: Literal["minted", "pending_approval"] = Field(
+        default="minted",
+        description="pending_approval: above the network's limit, no token exists until another BankOrg "
+        "identity approves it (POST /v1/mints/{mint_id}/approve)",
+    )
+    mint_id: str | None = Field(default=None, description="the waiting mint's id (the requesting tx id)")
 
 
 class Transferred(Receipt):

@@ -121,3 +121,31 @@ def test_an_attestation_is_checked_against_the_supply_at_its_block() -> None:
     wrong = Attestation("USD", 700, 6, None, "t2", "ts")
     none_yet = Attestation("EUR", 0, 6, None, "t3", "ts")
     assert attestation_disagreements(moves, [right, wrong, none_yet]) == [(wrong, 600)]
+
+
+def test_a_large_direct_mint_waits_for_a_second_bank_identity() -> None:
+    ledger = standard_ledger()
+    limit = 10_000_000 * 100  # 10,000,000.00 USD in cents
+    small = ledger.ok("issuer", "mint", **mint_args(ledger, "acme", "WIRE-1", limit))
+    assert small["type"] == "Minted"
+    waiting = ledger.ok("issuer", "mint", **mint_args(ledger, "acme", "WIRE-2", limit + 1))
+    assert (waiting["type"], waiting["reserve_ref"]) == ("MintRequested", "WIRE-2")
+    assert ledger.balance("acme") == 100_000 + limit  # no token exists yet
+    assert ledger.supply()["USD"]["minted"] == 100_000 + limit
+    # The reference is claimed meanwhile: nobody mints against it a second time.
+    assert ledger.err("treasury", "mint", mint_args(ledger, "acme", "WIRE-2")) == "DUPLICATE_RESERVE_REF"
+    approve = {"mint_id": waiting["mint_id"], "request_id": "ap-1"}
+    assert ledger.err("issuer", "approve_mint", approve) == "UNAUTHORIZED"  # the maker itself
+    for name in ("treasury", "core", "auditor", "buyer-us"):
+        assert ledger.err(name, "approve_mint", approve) == "UNAUTHORIZED"
+    assert ledger.err("compliance", "approve_mint", {**approve, "mint_id": "nope"}) == "UNKNOWN_MINT"
+    approved = ledger.ok("compliance", "approve_mint", **approve)
+    assert (approved["type"], approved["amount"], approved["approved_by"]) == (
+        "Minted",
+        limit + 1,
+        who("compliance").subject,
+    )
+    assert ledger.balance("acme") == 100_000 + 2 * limit + 1
+    assert ledger.err("compliance", "approve_mint", {**approve, "request_id": "ap-2"}) == "INVALID_STATE"
+    # The books' own mints never wait: they are backed by the core's booking.
+    assert ledger.ok("treasury", "mint", **mint_args(ledger, "acme", "CORE-BIG", limit * 3))["type"] == "Minted"

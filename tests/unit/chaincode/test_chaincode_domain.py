@@ -154,4 +154,4 @@ def test_error_wire_form_and_parse() -> None:
 
 def test_every_error_code_is_its_own_name() -> None:
     assert {c.name for c in ErrorCode} == {c.value for c in ErrorCode}
-    assert len(ErrorCode) == 17
+    assert len(ErrorCode) == 18

@@ -72,6 +72,7 @@ def test_every_function_has_an_argument_class() -> None:
         "open_dispute",
         "resolve_dispute",
         "attest",
+        "approve_mint",
     }
     for function in WRITES:
         assert "request_id" in ARGS[function].field_names()
