@@ -277,3 +277,24 @@ def test_who_may_call_the_books_endpoints(books: Books, apis: Apis) -> None:
 def _post_xml(api: Api, xml: bytes) -> Any:
     headers = {"Authorization": f"Bearer {api.api_key}", "Content-Type": "application/xml"}
     return api.http.post("/v1/books/inbound", content=xml, headers=headers)
+
+
+def test_a_large_direct_mint_waits_for_a_checker(apis: Apis) -> None:
+    account = open_account(apis, None)
+    ref = new_id("WIRE")
+    body = {"account": account, "currency": "USD", "amount": "10000000.01", "reserve_ref": ref}
+    waiting = apis["BankOrg/issuer"].ok("POST", "/v1/mints", body)
+    assert waiting["mint_status"] == "pending_approval"
+    assert balance(apis, account) == "0.00"
+    path = f"/v1/mints/{waiting['mint_id']}/approve"
+    maker = apis["BankOrg/issuer"].post(path)
+    assert (maker.status_code, maker.json()["code"]) == (403, "UNAUTHORIZED")  # the chaincode refuses the maker
+    for ref_ in ("BankOrg/treasury", "BankOrg/core", HOLDER):
+        assert apis[ref_].post(path).status_code == 403
+    approved = apis["BankOrg/compliance"].ok("POST", path)
+    assert (approved["mint_status"], approved["amount"], approved["reserve_ref"]) == ("minted", "10000000.01", ref)
+    assert balance(apis, account) == "10000000.01"
+    again = apis["BankOrg/compliance"].post(path)
+    assert (again.status_code, again.json()["code"]) == (409, "INVALID_STATE")
+    small = {**body, "amount": "10000000.00", "reserve_ref": new_id("WIRE")}
+    assert apis["BankOrg/issuer"].ok("POST", "/v1/mints", small)["mint_status"] == "minted"
