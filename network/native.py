@@ -85,6 +85,9 @@ class NativeRuntime:
                 break
             time.sleep(0.01)
         self.layout.pid(svc.name).write_text(f"{proc.pid} {started}\n")
+        previous = self._children.get(svc.name)
+        if previous is not None:
+            previous.poll()  # an earlier run that died (reaped by `_is_zombie`): let its Popen know
         self._children[svc.name] = proc
         return proc.pid
 
