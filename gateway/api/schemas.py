@@ -145,19 +145,24 @@ class TransferCreate(_Body):
     reference: str = Field(pattern=_REF, examples=["INV-2026-001"])
 
 
-class PayoutAccountIn(_Body):
-    """An external account: an IBAN, or an account number with its bank's BIC (not both)."""
+class IbanAccountIn(_Body):
+    """An external account by its IBAN."""
 
-    iban: str | None = Field(default=None, pattern=f"^{IBAN_PATTERN.pattern}$", examples=["DE89370400440532013000"])
-    account: str | None = Field(default=None, pattern=f"^{EXTERNAL_ACCOUNT_PATTERN.pattern}$")
-    bic: str | None = Field(default=None, pattern=f"^{BIC_PATTERN.pattern}$", examples=["DEUTDEFF"])
+    iban: str = Field(pattern=f"^{IBAN_PATTERN.pattern}$", examples=["DE89370400440532013000"])
+
+
+class BankAccountIn(_Body):
+    """An external account by its number and its bank's BIC."""
+
+    account: str = Field(pattern=f"^{EXTERNAL_ACCOUNT_PATTERN.pattern}$", examples=["12345678"])
+    bic: str = Field(pattern=f"^{BIC_PATTERN.pattern}$", examples=["DEUTDEFF"])
 
 
 class RedemptionCreate(_Body):
     account: str = Field(pattern=ACCOUNT_ID)
     currency: CurrencyCode
     amount: AmountIn = Field(examples=["25000.00"])
-    payout: PayoutAccountIn | None = Field(
+    payout: IbanAccountIn | BankAccountIn | None = Field(
         default=None, description="pay here instead of the account's linked DDA (books connector)"
     )
 
