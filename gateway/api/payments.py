@@ -26,6 +26,7 @@ router = APIRouter(tags=["payments"])
 @router.post(
     "/v1/mints",
     status_code=201,
+    response_model_exclude_none=True,  # mint_id only on a mint that waits for its checker
     dependencies=[require_role(Role.ISSUER)],
     responses=problem_responses(
         WRITE, MONEY, (ErrorCode.UNKNOWN_ACCOUNT, ErrorCode.ACCOUNT_FROZEN, ErrorCode.DUPLICATE_RESERVE_REF)
@@ -59,6 +60,7 @@ def mint(
 @router.post(
     "/v1/mints/{mint_id}/approve",
     status_code=201,
+    response_model_exclude_none=True,
     dependencies=[require_role(Role.ISSUER, Role.COMPLIANCE)],
     responses=problem_responses(WRITE, (ErrorCode.UNKNOWN_MINT, ErrorCode.INVALID_STATE, ErrorCode.ACCOUNT_FROZEN)),
 )
