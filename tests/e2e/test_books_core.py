@@ -37,6 +37,10 @@ def core_balance(core: httpx.Client, account: str) -> str:
     return str(next(a["balance"] for a in accounts if a["account"] == account))
 
 
+def settled(apis: Apis, rid: str) -> None:
+    wait_until(lambda: redemption(apis, rid)["status"] == "settled", what=lambda: redemption(apis, rid))
+
+
 def test_fund_from_the_core_and_pay_back(core: httpx.Client, apis: Apis) -> None:
     dda, closed = f"DDA-{uuid.uuid4().hex[:12]}", f"DDA-{uuid.uuid4().hex[:12]}"
     admin(core, "/admin/ddas", {"dda": dda, "currency": "USD", "balance": "1000.00"})
@@ -52,7 +56,7 @@ def test_fund_from_the_core_and_pay_back(core: httpx.Client, apis: Apis) -> None
     admin(core, f"/admin/ddas/{closed}/close")
     refused = redeem(apis, other, "10.00")
     for rid in (book, external):
-        wait_until(lambda rid=rid: redemption(apis, rid)["status"] == "settled", what=lambda: redemption(apis, rid))  # type: ignore[misc]
+        settled(apis, rid)
     wait_until(lambda: redemption(apis, refused)["status"] == "rejected", what=lambda: redemption(apis, refused))
     assert redemption(apis, refused)["reason"] == "AC04"
     assert core_balance(core, dda) == "850.00"  # 1000.00 - 250.00 funded + 100.00 paid back
