@@ -14,9 +14,11 @@ import pytest
 
 from chaincode import protocol
 from gateway import fabric
+from gateway.directory import Directory
 from network.endpoints import books_name
 from network.network import Network
 from tests.e2e.conftest import Api, Apis, new_id
+from tests.e2e.test_chaincode import rejected_code, submit
 from tests.fake_core import FakeCore, Line, camt053_xml, camt054_xml
 
 pytestmark = pytest.mark.e2e
@@ -298,3 +300,24 @@ def test_a_large_direct_mint_waits_for_a_checker(apis: Apis) -> None:
     assert (again.status_code, again.json()["code"]) == (409, "INVALID_STATE")
     small = {**body, "amount": "10000000.00", "reserve_ref": new_id("WIRE")}
     assert apis["BankOrg/issuer"].ok("POST", "/v1/mints", small)["mint_status"] == "minted"
+
+
+def test_who_may_attest_and_approve_on_chain(network: Network, contracts: dict[str, fabric.Contract]) -> None:
+    """The chaincode's own matrix for the books' writes, each caller straight to its org's peer."""
+    account = new_id("bk")
+    holder = Directory(network.topology, network.layout, network.topology.org("PlatformOrg")).holder(HOLDER)
+    assert holder is not None
+    submit(contracts["BankOrg/issuer"], protocol.OpenAccount(account, *holder, "KYC", uuid.uuid4().hex))
+    big = protocol.Mint(account, "USD", 10_000_000_00 + 1, new_id("WIRE"), uuid.uuid4().hex)
+    mint_id = submit(contracts["BankOrg/issuer"], big)["mint_id"]
+    cases: dict[str, tuple[Callable[[], protocol.Args], str]] = {
+        "attest": (lambda: protocol.Attest("USD", 0, 0, None, uuid.uuid4().hex), "BankOrg/treasury"),
+        # The maker (the issuer) may not approve its own mint: only another BankOrg identity.
+        "approve_mint": (lambda: protocol.ApproveMint(mint_id, uuid.uuid4().hex), "BankOrg/compliance"),
+    }
+    for name, (make, allowed) in cases.items():
+        for ref, contract in contracts.items():
+            if ref != allowed:
+                code = rejected_code(lambda c=contract, m=make: submit(c, m()))  # type: ignore[misc]
+                assert code == "UNAUTHORIZED", (name, ref, code)
+        submit(contracts[allowed], make())
