@@ -65,6 +65,8 @@ ROLE_MSP: dict[Role, str] = {
     Role.TREASURY: "BankMSP",
 }
 
+# Systems, not people: their identities are the topology's, never enrolled at runtime (gateway.onboarding).
+SYSTEM_ROLES = (Role.CORE, Role.TREASURY)
 # Roles that see every account, history, redemption and payment.
 SEE_ALL_ROLES = (Role.ISSUER, Role.COMPLIANCE, Role.AUDITOR, Role.TREASURY)
 # Roles that may make reads at all (each then sees what the rule below allows; a tuple: messages list them).

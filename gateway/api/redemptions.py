@@ -65,7 +65,7 @@ def get_redemption(redemption_id: RedemptionId, caller: CallerDep, c: Components
 @router.post(
     "/{redemption_id}/settle",
     status_code=201,
-    dependencies=[require_role(Role.ISSUER, Role.TREASURY)],
+    dependencies=[require_role(Role.ISSUER)],
     responses=_CLOSE,
 )
 def settle(
@@ -93,7 +93,7 @@ def settle(
 @router.post(
     "/{redemption_id}/reject",
     status_code=201,
-    dependencies=[require_role(Role.ISSUER, Role.TREASURY)],
+    dependencies=[require_role(Role.ISSUER)],
     responses=_CLOSE,
 )
 def reject(
