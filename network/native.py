@@ -39,6 +39,9 @@ class NativeRuntime:
 
     def pid(self, name: str) -> int | None:
         """The pid of our running process for name, or None."""
+        child = self._children.get(name)
+        if child is not None and child.poll() is not None:
+            return None  # our own child has exited: its Popen reaps it (so it never warns at collection)
         path = self.layout.pid(name)
         try:
             pid_s, started = path.read_text().split()
