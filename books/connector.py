@@ -32,6 +32,7 @@ from books.store import BooksStore, ChainRecord, Funding, PayoutRow
 from chaincode import domain, protocol
 from chaincode.errors import ErrorCode
 from chaincode.protocol import EventType
+from gateway.currencies import CurrencyRegistry
 from gateway.directory import Caller
 from gateway.errors import ChaincodeRejected, ServiceError
 from gateway.ledger import Endorsed, Ledger, TxStatus
@@ -119,6 +120,8 @@ class Connector:
         self.poll_seconds = poll_seconds
         self.mint_workers = mint_workers
         self._stop = threading.Event()
+        # The ledger's currency registry (which currencies exist and their digits), read as treasury.
+        self.currencies = CurrencyRegistry(ledger, treasury)
 
     # --- the loop -----------------------------------------------------------------------------------------
 
@@ -183,8 +186,11 @@ class Connector:
 
     def _check(self, entry: FundingEntry) -> tuple[str, int] | str:
         """(account, minor units) to mint, or why the entry goes to the repair queue."""
-        currency = domain.CURRENCIES.get(entry.currency)
-        if currency is None:
+        try:
+            currency = self.currencies.get(entry.currency)
+        except ChaincodeRejected as exc:
+            if exc.code != ErrorCode.UNKNOWN_CURRENCY:
+                raise
             return f"UNKNOWN_CURRENCY: the ledger does not issue {entry.currency}"
         minor = minor_units(entry.amount, currency.minor_digits)
         if minor is None or minor > domain.MAX_AMOUNT:
@@ -234,7 +240,7 @@ class Connector:
             self._close(payout)
 
     def _prepare(self, payout: PayoutRow) -> None:
-        currency = domain.currency(payout.currency)
+        currency = self.currencies.get(payout.currency)
         amount = decimal_of(payout.minor, currency.minor_digits)
         target = payout.payout_to or {}
         dda = None
@@ -309,6 +315,7 @@ class Connector:
             self.store.payouts(),
             self.store.statements(),
             self.store.chain(),
+            {c.code: c.minor_digits for c in self.currencies.all()},
         )
 
     def attest(self) -> None:
@@ -320,9 +327,10 @@ class Connector:
         for part in pending:
             code = part["currency"]
             figures = report["currencies"].get(code)
-            if figures is None or report["in_flight"].get(code) or code not in domain.CURRENCIES:
+            digits = {c.code: c.minor_digits for c in self.currencies.all()}
+            if figures is None or report["in_flight"].get(code) or code not in digits:
                 continue
-            balance = minor_units(_decimal(figures["books"]), domain.CURRENCIES[code].minor_digits)
+            balance = minor_units(_decimal(figures["books"]), digits[code])
             if balance is None:
                 balance = 0 if _decimal(figures["books"]) == 0 else None
             if balance is None:

@@ -19,28 +19,29 @@ Breaks (`kind`, the `reference` it concerns):
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from books.store import ChainRecord, Funding, PayoutRow
-from chaincode import domain
 from chaincode.domain.books import Attestation, SupplyMove, attestation_disagreements
 
+Digits = Mapping[str, int]  # the ledger's currency registry: code → minor digits
 
-def _text(amount: Decimal, currency: str) -> str:
-    known = domain.CURRENCIES.get(currency)
-    if known is not None and amount == amount.quantize(Decimal(1).scaleb(-known.minor_digits)):
-        return f"{amount.quantize(Decimal(1).scaleb(-known.minor_digits)):f}"
+
+def _text(amount: Decimal, currency: str, digits: Digits) -> str:
+    d = digits.get(currency)
+    if d is not None and amount == amount.quantize(Decimal(1).scaleb(-d)):
+        return f"{amount.quantize(Decimal(1).scaleb(-d)):f}"
     return f"{amount:f}"
 
 
-def _minor_to_decimal(minor: int, currency: str) -> Decimal:
-    known = domain.CURRENCIES.get(currency)
-    return Decimal(minor).scaleb(-(known.minor_digits if known else 0))
+def _minor_to_decimal(minor: int, currency: str, digits: Digits) -> Decimal:
+    return Decimal(minor).scaleb(-digits.get(currency, 0))
 
 
-def _money(minor: int, currency: str) -> str:
-    return _text(_minor_to_decimal(minor, currency), currency)
+def _money(minor: int, currency: str, digits: Digits) -> str:
+    return _text(_minor_to_decimal(minor, currency, digits), currency, digits)
 
 
 def supply_moves(chain: list[ChainRecord]) -> list[SupplyMove]:
@@ -63,13 +64,13 @@ def attestations(chain: list[ChainRecord]) -> list[Attestation]:
     ]
 
 
-def attestation_breaks(moves: list[SupplyMove], attested: list[Attestation]) -> list[dict[str, str]]:
+def attestation_breaks(moves: list[SupplyMove], attested: list[Attestation], digits: Digits) -> list[dict[str, str]]:
     return [
         {
             "kind": "attestation_mismatch",
             "reference": a.tx_id,
-            "detail": f"attested {_money(a.balance, a.currency)} {a.currency} as of block {a.as_of_block}; "
-            f"the chain's supply then: {_money(supply, a.currency)}",
+            "detail": f"attested {_money(a.balance, a.currency, digits)} {a.currency} as of block {a.as_of_block}; "
+            f"the chain's supply then: {_money(supply, a.currency, digits)}",
         }
         for a, supply in attestation_disagreements(moves, attested)
     ]
@@ -81,6 +82,7 @@ def report(
     payouts: list[PayoutRow],
     statements: list[dict[str, Any]],
     chain: list[ChainRecord],
+    digits: Digits,
 ) -> dict[str, Any]:
     """`{as_of_block, currencies: {CODE: {ledger, books, difference}}, breaks, in_flight}` (decimal strings)."""
     breaks: list[dict[str, str]] = []
@@ -88,7 +90,7 @@ def report(
     moves = supply_moves(chain)
     ledger: dict[str, Decimal] = {}
     for m in moves:
-        ledger[m.currency] = ledger.get(m.currency, Decimal(0)) + _minor_to_decimal(m.minor, m.currency)
+        ledger[m.currency] = ledger.get(m.currency, Decimal(0)) + _minor_to_decimal(m.minor, m.currency, digits)
 
     latest: dict[str, dict[str, Any]] = {}
     listed: dict[str, set[str]] = {}
@@ -122,7 +124,7 @@ def report(
         if p.accepted and p.uetr is not None:
             accepted[p.uetr] = p
             if p.end_to_end_id not in listed.get(p.currency, set()):
-                books[p.currency] = books.get(p.currency, Decimal(0)) - _minor_to_decimal(p.minor, p.currency)
+                books[p.currency] = books.get(p.currency, Decimal(0)) - _minor_to_decimal(p.minor, p.currency, digits)
 
     minted_refs = set()
     for r in chain:
@@ -149,18 +151,22 @@ def report(
     for (currency, e2e), n in sorted(paid_in_statements.items()):
         if n > 1:
             breaks.append({"kind": "duplicate_payout", "reference": e2e, "detail": f"booked {n} times in {currency}"})
-    breaks += attestation_breaks(moves, attestations(chain))
+    breaks += attestation_breaks(moves, attestations(chain), digits)
 
     currencies: dict[str, dict[str, str]] = {}
     for code in sorted(set(ledger) | set(books)):
         lv, bv = ledger.get(code, Decimal(0)), books.get(code, Decimal(0))
-        currencies[code] = {"ledger": _text(lv, code), "books": _text(bv, code), "difference": _text(lv - bv, code)}
+        currencies[code] = {
+            "ledger": _text(lv, code, digits),
+            "books": _text(bv, code, digits),
+            "difference": _text(lv - bv, code, digits),
+        }
         if lv != bv and not in_flight[code]:
             breaks.append(
                 {
                     "kind": "balance_difference",
                     "reference": code,
-                    "detail": f"ledger {_text(lv, code)}, books {_text(bv, code)}",
+                    "detail": f"ledger {_text(lv, code, digits)}, books {_text(bv, code, digits)}",
                 }
             )
     return {

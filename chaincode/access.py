@@ -18,6 +18,7 @@ serves outside chaincode queries: the event stream, transaction lookups):
     treasury (the books connector)
     operator (PlatformMSP)       those held by PlatformMSP identities        those touching such an account
     holder                       its own                                     those touching its accounts
+    fx_desk (BankMSP)            nothing (it reads quotes, supply, position) none
     anyone else                  nothing                                     nothing
 
 A payment is seen through its legs (`protocol.Leg`, one per account it touches): a party that sees
@@ -52,6 +53,7 @@ class Role(StrEnum):
     # messages to the gateway and may do nothing on chain; the books connector mints, settles and attests.
     CORE = "core"
     TREASURY = "treasury"
+    FX_DESK = "fx_desk"
 
 
 # The one MSP in which each role means something (network/topology.yaml grants the same; a test checks).
@@ -63,6 +65,7 @@ ROLE_MSP: dict[Role, str] = {
     Role.AUDITOR: "AuditorMSP",
     Role.CORE: "BankMSP",
     Role.TREASURY: "BankMSP",
+    Role.FX_DESK: "BankMSP",
 }
 
 # Systems, not people: their identities are the topology's, never enrolled at runtime (gateway.onboarding).
@@ -70,7 +73,10 @@ SYSTEM_ROLES = (Role.CORE, Role.TREASURY)
 # Roles that see every account, history, redemption and payment.
 SEE_ALL_ROLES = (Role.ISSUER, Role.COMPLIANCE, Role.AUDITOR, Role.TREASURY)
 # Roles that may make reads at all (each then sees what the rule below allows; a tuple: messages list them).
-READER_ROLES = (*SEE_ALL_ROLES, Role.OPERATOR, Role.HOLDER)
+# fx_desk reads the registry, quotes, supply and the position, and no one's accounts.
+READER_ROLES = (*SEE_ALL_ROLES, Role.OPERATOR, Role.HOLDER, Role.FX_DESK)
+# The bank's FX position: the bank's roles and the auditor.
+POSITION_ROLES = (Role.ISSUER, Role.COMPLIANCE, Role.FX_DESK, Role.AUDITOR)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +183,8 @@ def visible_event(caller: Caller, event: Event) -> Event | None:
         return event
     # A payee of a payment with other payees: its own credits and who paid them, not the other payees.
     kept = tuple(leg for leg in event.legs if leg in own or (leg.amount is not None and leg.amount < 0))
+    if len(kept) == len(event.legs):
+        return event  # nothing to hide (a payee and its payer): the event as it is, amounts and currencies
     received = sum(leg.amount or 0 for leg in own)
     return replace(event, legs=kept, accounts=tuple(leg.account for leg in kept), amount=received)
 

@@ -21,7 +21,11 @@ code — the part before the first `": "` — and never the prose after it, whic
     ├── UNKNOWN_MINT            no mint waiting for approval with that id
     ├── INVALID_STATE           the transition is not allowed from the current status
     ├── INSUFFICIENT_FUNDS      a debit larger than the balance
-    └── ACCOUNT_FROZEN          a frozen account may neither send nor receive
+    ├── ACCOUNT_FROZEN          a frozen account may neither send nor receive
+    ├── CURRENCY_EXISTS         registering a currency code that is registered already
+    ├── UNKNOWN_QUOTE           no FX quote with that id
+    ├── QUOTE_EXPIRED           the quote's valid_until is before the transaction's time
+    └── QUOTE_EXHAUSTED         the conversion needs more than the quote's remaining base amount
 """
 
 from __future__ import annotations
@@ -48,6 +52,10 @@ class ErrorCode(StrEnum):
     INVALID_STATE = "INVALID_STATE"
     INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS"
     ACCOUNT_FROZEN = "ACCOUNT_FROZEN"
+    CURRENCY_EXISTS = "CURRENCY_EXISTS"
+    UNKNOWN_QUOTE = "UNKNOWN_QUOTE"
+    QUOTE_EXPIRED = "QUOTE_EXPIRED"
+    QUOTE_EXHAUSTED = "QUOTE_EXHAUSTED"
 
 
 class ContractError(Exception):

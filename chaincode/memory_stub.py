@@ -51,6 +51,12 @@ class WorldState:
     events: list[CommittedEvent] = field(default_factory=list)
     height: int = 0
 
+    def seed(self, entries: Sequence[tuple[str, bytes]]) -> None:
+        """Put committed state directly (a test's starting world, e.g. the currency registry), as block 0."""
+        for key, value in entries:
+            self.data[key] = value
+            self.versions[key] = 0
+
     def range(self, start_key: str, end_key: str) -> list[str]:
         """Keys with start_key <= key < end_key (no upper bound when end_key is empty), in order."""
         return sorted(k for k in self.data if start_key <= k and (not end_key or k < end_key))

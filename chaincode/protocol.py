@@ -45,6 +45,19 @@ A person's mint above the topology's limit answers MintRequested (mint_id, reser
 until approve_mint by another BankMSP identity.
 
 An optional field (`dda`, `payout`) may be left out or be null.
+    register_currency    write     code, minor_digits, request_id                              Event
+    get_currencies       read      (none)                                                      CurrenciesView
+    post_quote           write     base, quote, rate (decimal string), valid_until,            Event (+ quote_id)
+                                   max_base_amount, request_id
+    get_quote            read      quote_id                                                    QuoteView
+    convert              write     account_id, quote_id, sell_currency, sell_amount,           Event
+                                   request_id
+    get_fx_position      read      (none)                                                      FxPositionView
+    payout               write     from_account, currency, lines [{to, amount, reference}],    Event (PayoutSettled)
+                                   request_id
+
+`transfer` also takes receive_currency and quote_id (both or neither; left out = a plain transfer): payment
+versus payment, the payee credited in receive_currency at the quote's rate.
 
 A write answers with its event's payload (`Event.to_json`), the same bytes it sets as the chaincode
 event, and records it under its request id; a read answers with its view. Failures answer
@@ -55,7 +68,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, field, fields
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from enum import StrEnum
 from typing import Any, ClassVar, Self, TypedDict
 
@@ -91,6 +105,13 @@ class Function(StrEnum):
     APPROVE_MINT = "approve_mint"
     LIST_ATTESTATIONS = "list_attestations"
     GET_DDA_LINK = "get_dda_link"
+    REGISTER_CURRENCY = "register_currency"
+    GET_CURRENCIES = "get_currencies"
+    POST_QUOTE = "post_quote"
+    GET_QUOTE = "get_quote"
+    CONVERT = "convert"
+    GET_FX_POSITION = "get_fx_position"
+    PAYOUT = "payout"
 
 
 class EventType(StrEnum):
@@ -111,14 +132,19 @@ class EventType(StrEnum):
     DISPUTE_RESOLVED = "DisputeResolved"
     BALANCE_ATTESTED = "BalanceAttested"
     MINT_REQUESTED = "MintRequested"
+    CURRENCY_REGISTERED = "CurrencyRegistered"
+    QUOTE_POSTED = "QuotePosted"
+    CONVERTED = "Converted"
+    PAYOUT_SETTLED = "PayoutSettled"
 
 
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 # External references (KYC file, reserve wire, invoice, payout): printable ASCII without spaces.
 REFERENCE_PATTERN = re.compile(r"[\x21-\x7e]{1,128}")
 MSP_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-# Redemption ids are transaction ids (64 hex digits on Fabric).
+# Redemption and quote ids are transaction ids (64 hex digits on Fabric).
 REDEMPTION_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+TX_ID_LIKE = REDEMPTION_ID_PATTERN
 MAX_REASON = 256
 MAX_SUBJECT = 1024
 # A page of list_accounts: each account costs a record read plus a balance range per currency.
@@ -169,68 +195,105 @@ def parse_object(data: bytes) -> dict[str, Any]:
     return value
 
 
-class _Fields:
-    """Typed access to the fields of one argument object, each checked once."""
+# A field's parser: (the JSON value, the field's name) → the argument's value. Raises ContractError.
+Check = Callable[[Any, str], Any]
 
-    def __init__(self, data: bytes, names: tuple[str, ...], optional: tuple[str, ...] = ()) -> None:
-        """`optional`: fields that may be left out (read as null)."""
-        self._values = parse_object(data)
-        for name in optional:
-            self._values.setdefault(name, None)
-        missing = sorted(set(names) - self._values.keys())
-        extra = sorted(self._values.keys() - set(names))
-        if missing:
-            raise _invalid(f"missing field(s): {', '.join(missing)}")
-        if extra:
-            raise _invalid(f"unexpected field(s): {', '.join(extra)}")
 
-    def present(self, name: str) -> bool:
-        """False when the field is null (an optional argument left out)."""
-        return self._values[name] is not None
+_ABSENT = object()
 
-    def integer(self, name: str, low: int, high: int) -> int:
-        value = self._values[name]
+
+def arg(check: Check, default: Any = _ABSENT) -> Any:
+    """Declare an argument field and how it is parsed: `account_id: str = arg(ACCOUNT)`.
+
+    A field with a default (None) may be left out of the JSON, and `to_json` leaves it out while it holds
+    the default: a field added later does not change the bytes of existing calls.
+    """
+    if default is _ABSENT:
+        return field(metadata={"check": check})
+    return field(default=default, metadata={"check": check})
+
+
+def integer(low: int, high: int) -> Check:
+    def check(value: Any, name: str) -> int:
         # bool is an int in Python, never in JSON terms.
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
             raise _invalid(f"{name} must be an integer in {low}..{high}")
         return value
 
-    def string(self, name: str) -> str:
-        value = self._values[name]
-        if not isinstance(value, str):
-            raise _invalid(f"{name} must be a string")
-        return value
+    return check
 
-    def matching(self, name: str, pattern: re.Pattern[str]) -> str:
-        value = self.string(name)
-        if pattern.fullmatch(value) is None:
+
+def string(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise _invalid(f"{name} must be a string")
+    return value
+
+
+def matching(pattern: re.Pattern[str]) -> Check:
+    def check(value: Any, name: str) -> str:
+        found = string(value, name)
+        if pattern.fullmatch(found) is None:
             raise _invalid(f"{name} must match {pattern.pattern}")
-        return value
+        return found
 
-    def account_id(self, name: str) -> str:
-        value = self.string(name)
-        domain.check_account_id(value)
-        return value
+    return check
 
-    def text(self, name: str, max_length: int) -> str:
-        """Free text: 1..max_length characters, no control characters, surrogates or U+10FFFF."""
-        value = self.string(name)
-        if not 0 < len(value) <= max_length:
+
+def text(max_length: int) -> Check:
+    """Free text: 1..max_length characters, no control characters, surrogates or U+10FFFF."""
+
+    def check(value: Any, name: str) -> str:
+        found = string(value, name)
+        if not 0 < len(found) <= max_length:
             raise _invalid(f"{name} must have 1..{max_length} characters")
-        for ch in value:
+        for ch in found:
             cp = ord(ch)
             if cp < 0x20 or 0x7F <= cp <= 0x9F or 0xD800 <= cp <= 0xDFFF or cp == 0x10FFFF:
                 raise _invalid(f"{name} contains the character U+{cp:04X}")
-        return value
+        return found
 
-    def raw(self, name: str) -> Any:
-        return self._values[name]
+    return check
 
-    def currency(self, name: str = "currency") -> str:
-        return domain.currency(self.string(name)).code
 
-    def amount(self, currency: str, name: str = "amount") -> int:
-        return domain.Amount.of(self._values[name], domain.currency(currency)).minor
+def optional(inner: Check) -> Check:
+    """null (an optional argument left out), or what `inner` accepts."""
+    return lambda value, name: None if value is None else inner(value, name)
+
+
+def _dda(value: Any, name: str) -> str:
+    return domain.books.check_dda(string(value, name))
+
+
+def _payout(raw: Any, name: str) -> dict[str, str] | None:
+    """null, or {iban} or {account, bic} (`domain.books.PayoutAccount`)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not raw or not set(raw) <= {"iban", "account", "bic"}:
+        raise _invalid(f"{name} is an object with the fields iban, or account and bic")
+    if not all(isinstance(v, str) for v in raw.values()):
+        raise _invalid(f"{name}'s fields are strings")
+    return domain.books.PayoutAccount(**raw).to_dict()
+
+
+def _account(value: Any, name: str) -> str:
+    domain.check_account_id(string(value, name))
+    return str(value)
+
+
+def _currency(value: Any, name: str) -> str:
+    # The code's shape only: whether the ledger issues it is the registry's to say (UNKNOWN_CURRENCY).
+    return domain.check_currency_code(string(value, name))
+
+
+def _amount(value: Any, name: str) -> int:
+    return domain.check_minor(value)
+
+
+ACCOUNT: Check = _account
+CURRENCY: Check = _currency
+AMOUNT: Check = _amount  # a positive integer of minor units (INVALID_AMOUNT otherwise)
+REQUEST_ID = matching(REQUEST_ID_PATTERN)
+REFERENCE = matching(REFERENCE_PATTERN)
 
 
 # --- arguments ------------------------------------------------------------------------------------------
@@ -238,7 +301,11 @@ class _Fields:
 
 @dataclass(frozen=True, slots=True)
 class Args:
-    """Base of the argument classes: `FUNCTION` names the transaction; fields are the JSON fields."""
+    """Base of the argument classes: `FUNCTION` names the transaction; fields are the JSON fields, each
+    declared with its parser (`arg(check)`); `check` adds the rules that tie fields together.
+
+    A new transaction is one class: `FUNCTION`, its fields as `name: type = arg(CHECK)`, and an entry in ARGS.
+    """
 
     FUNCTION: ClassVar[Function]
     WRITE: ClassVar[bool] = True
@@ -246,190 +313,115 @@ class Args:
     @classmethod
     def from_json(cls, data: bytes) -> Self:
         """Parse and validate args[1]. Raises ContractError (INVALID_ARGUMENT, INVALID_AMOUNT, UNKNOWN_CURRENCY)."""
-        raise NotImplementedError
+        values = parse_object(data)
+        required = {f.name for f in fields(cls) if f.default is MISSING}
+        missing = sorted(required - values.keys())
+        extra = sorted(values.keys() - set(cls.field_names()))
+        if missing:
+            raise _invalid(f"missing field(s): {', '.join(missing)}")
+        if extra:
+            raise _invalid(f"unexpected field(s): {', '.join(extra)}")
+        args = cls(**{f.name: f.metadata["check"](values[f.name], f.name) for f in fields(cls) if f.name in values})
+        args.check()
+        return args
+
+    def check(self) -> None:
+        """Rules across fields, run after each field parsed. Raises ContractError(INVALID_ARGUMENT)."""
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
         return tuple(f.name for f in fields(cls))
 
     def to_json(self) -> bytes:
-        return canonical_json(asdict(self))
+        left_out = {f.name for f in fields(self) if f.default is not MISSING and getattr(self, f.name) == f.default}
+        return canonical_json({k: v for k, v in asdict(self).items() if k not in left_out})
 
     def to_args(self) -> list[bytes]:
         """The full invocation: [function name, JSON arguments]."""
         return [self.FUNCTION.encode(), self.to_json()]
 
 
-class _Money:
-    """For argument classes with `currency` and `amount` fields: both as a domain Amount."""
-
-    __slots__ = ()
-    currency: str
-    amount: int
-
-    @property
-    def money(self) -> domain.Amount:
-        return domain.Amount.of(self.amount, domain.currency(self.currency))
-
-
 @dataclass(frozen=True, slots=True)
 class OpenAccount(Args):
     FUNCTION = Function.OPEN_ACCOUNT
-    account_id: str
-    holder_msp: str
-    holder_subject: str
-    kyc_ref: str
-    request_id: str
-    dda: str | None = None
-
-    @classmethod
-    def from_json(cls, data: bytes) -> Self:
-        f = _Fields(data, cls.field_names(), optional=("dda",))
-        return cls(
-            account_id=f.account_id("account_id"),
-            holder_msp=f.matching("holder_msp", MSP_ID_PATTERN),
-            holder_subject=f.text("holder_subject", MAX_SUBJECT),
-            kyc_ref=f.matching("kyc_ref", REFERENCE_PATTERN),
-            request_id=f.matching("request_id", REQUEST_ID_PATTERN),
-            dda=domain.books.check_dda(f.string("dda")) if f.present("dda") else None,
-        )
+    account_id: str = arg(ACCOUNT)
+    holder_msp: str = arg(matching(MSP_ID_PATTERN))
+    holder_subject: str = arg(text(MAX_SUBJECT))
+    kyc_ref: str = arg(REFERENCE)
+    request_id: str = arg(REQUEST_ID)
+    dda: str | None = arg(optional(_dda), None)  # the core account it is funded from (domain.books)
 
 
 @dataclass(frozen=True, slots=True)
-class Mint(Args, _Money):
+class Mint(Args):
     FUNCTION = Function.MINT
-    account_id: str
-    currency: str
-    amount: int
-    reserve_ref: str
-    request_id: str
-
-    @classmethod
-    def from_json(cls, data: bytes) -> Self:
-        f = _Fields(data, cls.field_names())
-        currency = f.currency()
-        return cls(
-            account_id=f.account_id("account_id"),
-            currency=currency,
-            amount=f.amount(currency),
-            reserve_ref=f.matching("reserve_ref", REFERENCE_PATTERN),
-            request_id=f.matching("request_id", REQUEST_ID_PATTERN),
-        )
+    account_id: str = arg(ACCOUNT)
+    currency: str = arg(CURRENCY)
+    amount: int = arg(AMOUNT)
+    reserve_ref: str = arg(REFERENCE)
+    request_id: str = arg(REQUEST_ID)
 
 
 @dataclass(frozen=True, slots=True)
-class Transfer(Args, _Money):
+class Transfer(Args):
     FUNCTION = Function.TRANSFER
-    from_account: str
-    to_account: str
-    currency: str
-    amount: int
-    reference: str
-    request_id: str
+    from_account: str = arg(ACCOUNT)
+    to_account: str = arg(ACCOUNT)
+    currency: str = arg(CURRENCY)
+    amount: int = arg(AMOUNT)
+    reference: str = arg(REFERENCE)
+    request_id: str = arg(REQUEST_ID)
+    # Payment versus payment: the payee receives `receive_currency`, converted under the quote.
+    receive_currency: str | None = arg(optional(CURRENCY), None)
+    quote_id: str | None = arg(optional(matching(TX_ID_LIKE)), None)
 
-    @classmethod
-    def from_json(cls, data: bytes) -> Self:
-        """Also raises INVALID_ARGUMENT when from_account == to_account."""
-        f = _Fields(data, cls.field_names())
-        currency = f.currency()
-        args = cls(
-            from_account=f.account_id("from_account"),
-            to_account=f.account_id("to_account"),
-            currency=currency,
-            amount=f.amount(currency),
-            reference=f.matching("reference", REFERENCE_PATTERN),
-            request_id=f.matching("request_id", REQUEST_ID_PATTERN),
-        )
-        if args.from_account == args.to_account:
+    def check(self) -> None:
+        """Also raises INVALID_ARGUMENT for receive_currency without quote_id (or the reverse), or equal to
+        currency."""
+        if self.from_account == self.to_account:
             raise _invalid("from_account and to_account must differ")
-        return args
+        if (self.receive_currency is None) != (self.quote_id is None):
+            raise _invalid("receive_currency and quote_id go together")
+        if self.receive_currency == self.currency:
+            raise _invalid("receive_currency must differ from currency (leave both out for a plain transfer)")
 
 
 @dataclass(frozen=True, slots=True)
-class Redeem(Args, _Money):
+class Redeem(Args):
     FUNCTION = Function.REDEEM
-    account_id: str
-    currency: str
-    amount: int
-    request_id: str
-    payout: dict[str, str] | None = None  # domain.books.PayoutAccount: {iban} or {account, bic}
-
-    @classmethod
-    def from_json(cls, data: bytes) -> Self:
-        f = _Fields(data, cls.field_names(), optional=("payout",))
-        currency = f.currency()
-        return cls(
-            account_id=f.account_id("account_id"),
-            currency=currency,
-            amount=f.amount(currency),
-            request_id=f.matching("request_id", REQUEST_ID_PATTERN),
-            payout=_payout(f.raw("payout")),
-        )
+    account_id: str = arg(ACCOUNT)
+    currency: str = arg(CURRENCY)
+    amount: int = arg(AMOUNT)
+    request_id: str = arg(REQUEST_ID)
+    payout: Mapping[str, str] | None = arg(optional(_payout), None)  # PayoutAccount: {iban} or {account, bic}
 
     @property
     def payout_account(self) -> domain.books.PayoutAccount | None:
         return None if self.payout is None else domain.books.PayoutAccount(**self.payout)
 
 
-def _payout(raw: Any) -> dict[str, str] | None:
-    if raw is None:
-        return None
-    if not isinstance(raw, dict) or not raw or not set(raw) <= {"iban", "account", "bic"}:
-        raise _invalid("payout is an object with the fields iban, or account and bic")
-    if not all(isinstance(v, str) for v in raw.values()):
-        raise _invalid("payout's fields are strings")
-    return domain.books.PayoutAccount(**raw).to_dict()
-
-
 @dataclass(frozen=True, slots=True)
 class SettleRedemption(Args):
     FUNCTION = Function.SETTLE_REDEMPTION
-    redemption_id: str
-    payout_ref: str
-    request_id: str
-
-    @classmethod
-    def from_json(cls, data: bytes) -> Self:
-        f = _Fields(data, cls.field_names())
-        return cls(
-            redemption_id=f.matching("redemption_id", REDEMPTION_ID_PATTERN),
-            payout_ref=f.matching("payout_ref", REFERENCE_PATTERN),
-            request_id=f.matching("request_id", REQUEST_ID_PATTERN),
-        )
+    redemption_id: str = arg(matching(REDEMPTION_ID_PATTERN))
+    payout_ref: str = arg(REFERENCE)
+    request_id: str = arg(REQUEST_ID)
 
 
 @dataclass(frozen=True, slots=True)
 class RejectRedemption(Args):
     FUNCTION = Function.REJECT_REDEMPTION
-    redemption_id: str
-    reason: str
-    request_id: str
-
-    @classmethod
-    def from_json(cls, data: bytes) -> Self:
-        f = _Fields(data, cls.field_names())
-        return cls(
-            redemption_id=f.matching("redemption_id", REDEMPTION_ID_PATTERN),
-            reason=f.text("reason", MAX_REASON),
-            request_id=f.matching("request_id", REQUEST_ID_PATTERN),
-        )
+    redemption_id: str = arg(matching(REDEMPTION_ID_PATTERN))
+    reason: str = arg(text(MAX_REASON))
+    request_id: str = arg(REQUEST_ID)
 
 
 @dataclass(frozen=True, slots=True)
 class Freeze(Args):
     FUNCTION = Function.FREEZE
-    account_id: str
-    reason: str
-    request_id: str
-
-    @classmethod
-    def from_json(cls, data: bytes) -> Self:
-        f = _Fields(data, cls.field_names())
-        return cls(
-            account_id=f.account_id("account_id"),
-            reason=f.text("reason", MAX_REASON),
-            request_id=f.matching("request_id", REQUEST_ID_PATTERN),
-        )
+    account_id: str = arg(ACCOUNT)
+    reason: str = arg(text(MAX_REASON))
+    request_id: str = arg(REQUEST_ID)
 
 
 @dataclass(frozen=True, slots=True)
@@ -441,11 +433,7 @@ class Unfreeze(Freeze):
 class GetAccount(Args):
     FUNCTION = Function.GET_ACCOUNT
     WRITE = False
-    account_id: str
-
-    @classmethod
-    def from_json(cls, data: bytes) -> Self:
-        return cls(account_id=_Fields(data, cls.field_names()).account_id("account_id"))
+    account_id: str = arg(ACCOUNT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -458,21 +446,12 @@ class GetSupply(Args):
     FUNCTION = Function.GET_SUPPLY
     WRITE = False
 
-    @classmethod
-    def from_json(cls, data: bytes) -> Self:
-        _Fields(data, ())
-        return cls()
-
 
 @dataclass(frozen=True, slots=True)
 class GetRedemption(Args):
     FUNCTION = Function.GET_REDEMPTION
     WRITE = False
-    redemption_id: str
-
-    @classmethod
-    def from_json(cls, data: bytes) -> Self:
-        return cls(redemption_id=_Fields(data, cls.field_names()).matching("redemption_id", REDEMPTION_ID_PATTERN))
+    redemption_id: str = arg(matching(REDEMPTION_ID_PATTERN))
 
 
 @dataclass(frozen=True, slots=True)
@@ -485,29 +464,20 @@ class ListAccounts(Args):
 
     FUNCTION = Function.LIST_ACCOUNTS
     WRITE = False
-    holder_msp: str | None
-    holder_subject: str | None
-    cursor: str | None
-    limit: int
+    holder_msp: str | None = arg(optional(matching(MSP_ID_PATTERN)))
+    holder_subject: str | None = arg(optional(text(MAX_SUBJECT)))
+    cursor: str | None = arg(optional(matching(CURSOR_PATTERN)))
+    limit: int = arg(integer(1, MAX_PAGE))
 
-    @classmethod
-    def from_json(cls, data: bytes) -> Self:
-        """Also raises INVALID_ARGUMENT for a holder_subject without holder_msp."""
-        f = _Fields(data, cls.field_names())
-        args = cls(
-            holder_msp=f.matching("holder_msp", MSP_ID_PATTERN) if f.present("holder_msp") else None,
-            holder_subject=f.text("holder_subject", MAX_SUBJECT) if f.present("holder_subject") else None,
-            cursor=f.matching("cursor", CURSOR_PATTERN) if f.present("cursor") else None,
-            limit=f.integer("limit", 1, MAX_PAGE),
-        )
-        if args.holder_subject is not None and args.holder_msp is None:
+    def check(self) -> None:
+        if self.holder_subject is not None and self.holder_msp is None:
             raise _invalid("holder_subject needs holder_msp")
-        return args
 
 
 # --- escrow (chaincode.domain.escrow) ------------------------------------------------------------------
 
 ORDER_ID_PATTERN = domain.escrow.ORDER_ID_PATTERN
+ORDER_ID = matching(ORDER_ID_PATTERN)
 # Epoch seconds up to 9999-12-31 (the proposal timestamps the contract accepts end there too).
 MAX_EPOCH_SECONDS = 253_402_300_799
 
@@ -518,50 +488,33 @@ class MilestoneArg:
     amount: int
 
 
-def _milestones(f: _Fields, currency: str) -> tuple[MilestoneArg, ...] | None:
-    if not f.present("milestones"):
+def _milestones(raw: Any, name: str) -> tuple[MilestoneArg, ...] | None:
+    if raw is None:
         return None
-    raw = f.raw("milestones")
     if not isinstance(raw, list) or not 0 < len(raw) <= domain.escrow.MAX_MILESTONES:
-        raise _invalid(f"milestones must be a list of 1..{domain.escrow.MAX_MILESTONES} objects, or null")
+        raise _invalid(f"{name} must be a list of 1..{domain.escrow.MAX_MILESTONES} objects, or null")
     out = []
     for item in raw:
         if not isinstance(item, dict) or set(item) != {"on", "amount"}:
             raise _invalid("each milestone is an object with exactly the fields on, amount")
         if item["on"] not in {str(t) for t in domain.escrow.Trigger}:
             raise _invalid("a milestone's on must be shipment or acceptance")
-        out.append(MilestoneArg(item["on"], domain.Amount.of(item["amount"], domain.currency(currency)).minor))
+        out.append(MilestoneArg(item["on"], domain.check_minor(item["amount"])))
     return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
-class FundOrder(Args, _Money):
+class FundOrder(Args):
     FUNCTION = Function.FUND_ORDER
-    order_id: str
-    buyer_account: str
-    seller_account: str
-    currency: str
-    amount: int
-    ship_by: int
-    inspection_seconds: int
-    milestones: tuple[MilestoneArg, ...] | None
-    request_id: str
-
-    @classmethod
-    def from_json(cls, data: bytes) -> Self:
-        f = _Fields(data, cls.field_names())
-        currency = f.currency()
-        return cls(
-            order_id=f.matching("order_id", ORDER_ID_PATTERN),
-            buyer_account=f.account_id("buyer_account"),
-            seller_account=f.account_id("seller_account"),
-            currency=currency,
-            amount=f.amount(currency),
-            ship_by=f.integer("ship_by", 0, MAX_EPOCH_SECONDS),
-            inspection_seconds=f.integer("inspection_seconds", 0, domain.escrow.MAX_INSPECTION_SECONDS),
-            milestones=_milestones(f, currency),
-            request_id=f.matching("request_id", REQUEST_ID_PATTERN),
-        )
+    order_id: str = arg(ORDER_ID)
+    buyer_account: str = arg(ACCOUNT)
+    seller_account: str = arg(ACCOUNT)
+    currency: str = arg(CURRENCY)
+    amount: int = arg(AMOUNT)
+    ship_by: int = arg(integer(0, MAX_EPOCH_SECONDS))
+    inspection_seconds: int = arg(integer(0, domain.escrow.MAX_INSPECTION_SECONDS))
+    milestones: tuple[MilestoneArg, ...] | None = arg(_milestones)
+    request_id: str = arg(REQUEST_ID)
 
     def plan(self) -> tuple[domain.escrow.Milestone, ...] | None:
         if self.milestones is None:
@@ -574,16 +527,8 @@ class OrderStep(Args):
     """An order transition that takes nothing but the order (delivery, accept, release, refund)."""
 
     FUNCTION = Function.RECORD_DELIVERY
-    order_id: str
-    request_id: str
-
-    @classmethod
-    def from_json(cls, data: bytes) -> Self:
-        f = _Fields(data, cls.field_names())
-        return cls(
-            order_id=f.matching("order_id", ORDER_ID_PATTERN),
-            request_id=f.matching("request_id", REQUEST_ID_PATTERN),
-        )
+    order_id: str = arg(ORDER_ID)
+    request_id: str = arg(REQUEST_ID)
 
 
 @dataclass(frozen=True, slots=True)
@@ -609,67 +554,153 @@ class RefundOrder(OrderStep):
 @dataclass(frozen=True, slots=True)
 class RecordShipment(Args):
     FUNCTION = Function.RECORD_SHIPMENT
-    order_id: str
-    carrier: str
-    tracking_ref: str
-    request_id: str
-
-    @classmethod
-    def from_json(cls, data: bytes) -> Self:
-        f = _Fields(data, cls.field_names())
-        return cls(
-            order_id=f.matching("order_id", ORDER_ID_PATTERN),
-            carrier=f.text("carrier", MAX_REASON),
-            tracking_ref=f.matching("tracking_ref", REFERENCE_PATTERN),
-            request_id=f.matching("request_id", REQUEST_ID_PATTERN),
-        )
+    order_id: str = arg(ORDER_ID)
+    carrier: str = arg(text(MAX_REASON))
+    tracking_ref: str = arg(REFERENCE)
+    request_id: str = arg(REQUEST_ID)
 
 
 @dataclass(frozen=True, slots=True)
 class OpenDispute(Args):
     FUNCTION = Function.OPEN_DISPUTE
-    order_id: str
-    reason: str
-    request_id: str
-
-    @classmethod
-    def from_json(cls, data: bytes) -> Self:
-        f = _Fields(data, cls.field_names())
-        return cls(
-            order_id=f.matching("order_id", ORDER_ID_PATTERN),
-            reason=f.text("reason", MAX_REASON),
-            request_id=f.matching("request_id", REQUEST_ID_PATTERN),
-        )
+    order_id: str = arg(ORDER_ID)
+    reason: str = arg(text(MAX_REASON))
+    request_id: str = arg(REQUEST_ID)
 
 
 @dataclass(frozen=True, slots=True)
 class ResolveDispute(Args):
     FUNCTION = Function.RESOLVE_DISPUTE
-    order_id: str
-    to_seller: int
-    to_buyer: int
-    request_id: str
-
-    @classmethod
-    def from_json(cls, data: bytes) -> Self:
-        f = _Fields(data, cls.field_names())
-        return cls(
-            order_id=f.matching("order_id", ORDER_ID_PATTERN),
-            to_seller=f.integer("to_seller", 0, domain.MAX_AMOUNT),
-            to_buyer=f.integer("to_buyer", 0, domain.MAX_AMOUNT),
-            request_id=f.matching("request_id", REQUEST_ID_PATTERN),
-        )
+    order_id: str = arg(ORDER_ID)
+    to_seller: int = arg(integer(0, domain.MAX_AMOUNT))
+    to_buyer: int = arg(integer(0, domain.MAX_AMOUNT))
+    request_id: str = arg(REQUEST_ID)
 
 
 @dataclass(frozen=True, slots=True)
 class GetOrder(Args):
     FUNCTION = Function.GET_ORDER
     WRITE = False
-    order_id: str
+    order_id: str = arg(ORDER_ID)
 
-    @classmethod
-    def from_json(cls, data: bytes) -> Self:
-        return cls(order_id=_Fields(data, cls.field_names()).matching("order_id", ORDER_ID_PATTERN))
+
+# --- currencies, fx and payouts (chaincode.domain.fx) ---------------------------------------------------
+
+MAX_PAYOUT_LINES = 500
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterCurrency(Args):
+    FUNCTION = Function.REGISTER_CURRENCY
+    code: str = arg(CURRENCY)
+    minor_digits: int = arg(integer(0, domain.MAX_MINOR_DIGITS))
+    request_id: str = arg(REQUEST_ID)
+
+
+@dataclass(frozen=True, slots=True)
+class GetCurrencies(Args):
+    FUNCTION = Function.GET_CURRENCIES
+    WRITE = False
+
+
+def _rate(value: Any, name: str) -> str:
+    domain.fx.Rate.parse(value)
+    return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class PostQuote(Args):
+    """rate: units of `quote` per unit of `base`, a decimal string (at most 8 decimals); max_base_amount in
+    base minor units; valid_until in epoch seconds (the converting transaction's proposal time)."""
+
+    FUNCTION = Function.POST_QUOTE
+    base: str = arg(CURRENCY)
+    quote: str = arg(CURRENCY)
+    rate: str = arg(_rate)
+    valid_until: int = arg(integer(0, MAX_EPOCH_SECONDS))
+    max_base_amount: int = arg(AMOUNT)
+    request_id: str = arg(REQUEST_ID)
+
+    def check(self) -> None:
+        if self.base == self.quote:
+            raise _invalid("base and quote must differ")
+
+
+@dataclass(frozen=True, slots=True)
+class GetQuote(Args):
+    FUNCTION = Function.GET_QUOTE
+    WRITE = False
+    quote_id: str = arg(matching(TX_ID_LIKE))
+
+
+@dataclass(frozen=True, slots=True)
+class Convert(Args):
+    """The holder of account_id sells sell_amount of sell_currency for the quote's other currency."""
+
+    FUNCTION = Function.CONVERT
+    account_id: str = arg(ACCOUNT)
+    quote_id: str = arg(matching(TX_ID_LIKE))
+    sell_currency: str = arg(CURRENCY)
+    sell_amount: int = arg(AMOUNT)
+    request_id: str = arg(REQUEST_ID)
+
+
+@dataclass(frozen=True, slots=True)
+class GetFxPosition(Args):
+    FUNCTION = Function.GET_FX_POSITION
+    WRITE = False
+
+
+@dataclass(frozen=True, slots=True)
+class PayoutLine:
+    to: str
+    amount: int
+    reference: str
+
+
+def _lines(raw: Any, name: str) -> tuple[PayoutLine, ...]:
+    """1..MAX_PAYOUT_LINES lines, each {to, amount, reference}, no payee twice; errors name the line."""
+    if not isinstance(raw, list) or not 0 < len(raw) <= MAX_PAYOUT_LINES:
+        raise _invalid(f"{name} must be a list of 1..{MAX_PAYOUT_LINES} lines")
+    out: list[PayoutLine] = []
+    seen: set[str] = set()
+    for i, item in enumerate(raw):
+        where = f"{name}[{i}]"
+        if not isinstance(item, dict) or set(item) != {"to", "amount", "reference"}:
+            raise _invalid(f"{where} must be an object with exactly the fields to, amount, reference")
+        try:
+            line = PayoutLine(
+                _account(item["to"], f"{where}.to"),
+                _amount(item["amount"], f"{where}.amount"),
+                REFERENCE(item["reference"], f"{where}.reference"),
+            )
+        except ContractError as exc:
+            raise ContractError(exc.code, f"{where}: {exc.message}") from None
+        if line.to in seen:
+            raise _invalid(f"{where}: account {line.to} is paid twice")
+        seen.add(line.to)
+        out.append(line)
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Payout(Args):
+    """One debit of from_account, one credit per line: all lines or none (line errors name the index)."""
+
+    FUNCTION = Function.PAYOUT
+    from_account: str = arg(ACCOUNT)
+    currency: str = arg(CURRENCY)
+    lines: tuple[PayoutLine, ...] = arg(_lines)
+    request_id: str = arg(REQUEST_ID)
+
+    def check(self) -> None:
+        for i, line in enumerate(self.lines):
+            if line.to == self.from_account:
+                raise _invalid(f"lines[{i}]: the payer cannot pay itself")
+
+    @property
+    def total(self) -> int:
+        return sum(line.amount for line in self.lines)
 
 
 # --- the bank's books (chaincode.domain.books) --------------------------------------------------------
@@ -680,39 +711,18 @@ class Attest(Args):
     """The treasury's statement of its books' token liability in one currency, as of a chain block."""
 
     FUNCTION = Function.ATTEST
-    currency: str
-    balance: int
-    as_of_block: int
-    statement_sha256: str | None
-    request_id: str
-
-    @classmethod
-    def from_json(cls, data: bytes) -> Self:
-        f = _Fields(data, cls.field_names())
-        return cls(
-            currency=f.currency(),
-            balance=f.integer("balance", 0, domain.MAX_AMOUNT * 1000),
-            as_of_block=f.integer("as_of_block", 0, 2**63 - 1),
-            statement_sha256=f.matching("statement_sha256", domain.books.SHA256_PATTERN)
-            if f.present("statement_sha256")
-            else None,
-            request_id=f.matching("request_id", REQUEST_ID_PATTERN),
-        )
+    currency: str = arg(CURRENCY)
+    balance: int = arg(integer(0, domain.MAX_AMOUNT * 1000))
+    as_of_block: int = arg(integer(0, 2**63 - 1))
+    statement_sha256: str | None = arg(optional(matching(domain.books.SHA256_PATTERN)))
+    request_id: str = arg(REQUEST_ID)
 
 
 @dataclass(frozen=True, slots=True)
 class ApproveMint(Args):
     FUNCTION = Function.APPROVE_MINT
-    mint_id: str
-    request_id: str
-
-    @classmethod
-    def from_json(cls, data: bytes) -> Self:
-        f = _Fields(data, cls.field_names())
-        return cls(
-            mint_id=f.matching("mint_id", REDEMPTION_ID_PATTERN),
-            request_id=f.matching("request_id", REQUEST_ID_PATTERN),
-        )
+    mint_id: str = arg(matching(REDEMPTION_ID_PATTERN))
+    request_id: str = arg(REQUEST_ID)
 
 
 @dataclass(frozen=True, slots=True)
@@ -724,11 +734,7 @@ class ListAttestations(GetSupply):
 class GetDdaLink(Args):
     FUNCTION = Function.GET_DDA_LINK
     WRITE = False
-    dda: str
-
-    @classmethod
-    def from_json(cls, data: bytes) -> Self:
-        return cls(dda=domain.books.check_dda(_Fields(data, cls.field_names()).string("dda")))
+    dda: str = arg(_dda)
 
 
 ARGS: dict[Function, type[Args]] = {
@@ -760,6 +766,13 @@ ARGS: dict[Function, type[Args]] = {
         ListAttestations,
         GetDdaLink,
         ApproveMint,
+        RegisterCurrency,
+        GetCurrencies,
+        PostQuote,
+        GetQuote,
+        Convert,
+        GetFxPosition,
+        Payout,
     )
 }
 WRITES = frozenset(f for f, cls in ARGS.items() if cls.WRITE)
@@ -781,14 +794,23 @@ class Leg:
     holder_msp: str
     holder_subject: str
     amount: int | None
+    # Set only where the event needs it: a leg in another currency than the event's (payment versus
+    # payment, conversion), a payout line's reference. Absent from the JSON when None.
+    currency: str | None = None
+    reference: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "account": self.account,
             "holder_msp": self.holder_msp,
             "holder_subject": self.holder_subject,
             "amount": self.amount,
         }
+        if self.currency is not None:
+            out["currency"] = self.currency
+        if self.reference is not None:
+            out["reference"] = self.reference
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -847,7 +869,15 @@ class Event:
                 references={k: v for k, v in raw.items() if k not in cls._BASE},
                 # Events committed before legs existed have none.
                 legs=tuple(
-                    Leg(g["account"], g["holder_msp"], g["holder_subject"], g["amount"]) for g in raw.get("legs", ())
+                    Leg(
+                        g["account"],
+                        g["holder_msp"],
+                        g["holder_subject"],
+                        g["amount"],
+                        g.get("currency"),
+                        g.get("reference"),
+                    )
+                    for g in raw.get("legs", ())
                 ),
             )
         except (KeyError, TypeError, ValueError) as exc:
@@ -905,10 +935,12 @@ class AccountHistory(TypedDict):
 class CurrencySupply(TypedDict):
     minted: int
     redeemed: int  # settled redemptions
-    outstanding: int  # minted - redeemed
+    outstanding: int  # minted + fx_in - redeemed - fx_out
     balances_total: int  # summed from balances, independently of the counters
     pending_redemptions: int  # summed from pending redemptions
     escrowed: int  # summed from what orders' escrows hold
+    fx_in: int  # issued by conversions
+    fx_out: int  # taken out of supply by conversions
 
 
 SupplyView = dict[str, CurrencySupply]  # every currency
@@ -963,3 +995,27 @@ class OrderView(TypedDict):
     shipment: ShipmentView | None
     delivered_at: int | None
     dispute: DisputeView | None
+
+
+class CurrencyView(TypedDict):
+    code: str
+    minor_digits: int
+
+
+CurrenciesView = list[CurrencyView]  # in code order
+
+
+class QuoteView(TypedDict):
+    id: str
+    base: str
+    quote: str
+    rate: str  # decimal string, exact
+    rate_numerator: int
+    rate_denominator: int
+    valid_until: int
+    max_base_amount: int
+    used: int
+    remaining: int
+
+
+FxPositionView = dict[str, int]  # per registered currency: bought from holders minus sold to them (minor units)

@@ -17,6 +17,10 @@ over a prefix is `[prefix, prefix + "\\U0010ffff")`. Values are canonical JSON.
     request~{msp}~{request_id}                  the result of a committed write: the exactly-once guard
     supply-minted~{currency}~{tx}               one mint's amount
     supply-redeemed~{currency}~{tx}             one settled redemption's amount
+    supply-fx-in~{currency}~{tx}                what one conversion issued of the currency it bought
+    supply-fx-out~{currency}~{tx}               what one conversion took out of the currency it sold
+    currency~{code}                             a registered currency {"code", "minor_digits"}
+    fx-quote~{quote}                            an FX quote (its id is the posting tx id) and what it has served
 
 Hot accounts. A seller on the marketplace is paid by many buyers at once. If a credit read the balance
 and wrote it back, concurrent credits to one account would all read the same version and all but the
@@ -87,6 +91,10 @@ MINT_REQUEST = "mint-request"
 REQUEST = "request"
 SUPPLY_MINTED = "supply-minted"
 SUPPLY_REDEEMED = "supply-redeemed"
+SUPPLY_FX_IN = "supply-fx-in"
+SUPPLY_FX_OUT = "supply-fx-out"
+CURRENCY = "currency"
+FX_QUOTE = "fx-quote"
 
 
 def composite_key(object_type: str, *attributes: str) -> str:
@@ -240,6 +248,37 @@ def rfc3339(seconds: int, nanos: int) -> str:
     return f"{day}.{nanos:09d}Z"
 
 
+def quote_to_state(quote: domain.fx.Quote) -> dict[str, Any]:
+    return {
+        "id": quote.id,
+        "base": quote.base,
+        "quote": quote.quote,
+        "rate_numerator": quote.rate.numerator,
+        "rate_denominator": quote.rate.denominator,
+        "valid_until": quote.valid_until,
+        "max_base_amount": quote.max_base_amount,
+        "used": quote.used,
+    }
+
+
+def quote_from_state(raw: Mapping[str, Any]) -> domain.fx.Quote:
+    return domain.fx.Quote(
+        id=raw["id"],
+        base=raw["base"],
+        quote=raw["quote"],
+        rate=domain.fx.Rate(raw["rate_numerator"], raw["rate_denominator"]),
+        valid_until=raw["valid_until"],
+        max_base_amount=raw["max_base_amount"],
+        used=raw["used"],
+    )
+
+
+def currency_state(currency: domain.Currency) -> tuple[str, bytes]:
+    """A registry entry as (key, value): also how in-memory worlds are seeded."""
+    key = composite_key(CURRENCY, currency.code)
+    return key, canonical_json({"code": currency.code, "minor_digits": currency.minor_digits})
+
+
 def unknown_account(account_id: str) -> ContractError:
     """The one answer for an account that does not exist, or that the caller may not see."""
     return ContractError(ErrorCode.UNKNOWN_ACCOUNT, f"no account {account_id}")
@@ -340,7 +379,8 @@ class Books:
         return total
 
     async def balances(self, account_id: str) -> dict[str, int]:
-        return {code: await self.balance(account_id, code) for code in sorted(domain.CURRENCIES)}
+        """Every registered currency's balance, zero included."""
+        return {c.code: await self.balance(account_id, c.code) for c in await self.currencies()}
 
     async def debit(self, account_id: str, amount: domain.Amount) -> int:
         """Take `amount`, consolidating the account's deltas into its base; returns the balance left.
@@ -393,6 +433,48 @@ class Books:
 
     async def put_order(self, order: domain.escrow.Order) -> None:
         await self._put(composite_key(ESCROW, order.id), order_to_state(order))
+
+    # the currency registry
+
+    async def currencies(self) -> list[domain.Currency]:
+        """Every registered currency, in code order."""
+        return [domain.Currency(v["code"], int(v["minor_digits"])) for _, v in await self._range(CURRENCY)]
+
+    async def find_currency(self, code: str) -> domain.Currency | None:
+        raw = await self._get(composite_key(CURRENCY, code))
+        return None if raw is None else domain.Currency(raw["code"], int(raw["minor_digits"]))
+
+    async def currency(self, code: str) -> domain.Currency:
+        """Raises ContractError(UNKNOWN_CURRENCY) when the registry has no such code."""
+        found = await self.find_currency(code)
+        if found is None:
+            raise ContractError(ErrorCode.UNKNOWN_CURRENCY, f"currency {code!r} is not registered")
+        return found
+
+    async def amount(self, code: str, minor: int) -> domain.Amount:
+        """An argument's amount in a registered currency. Raises ContractError(UNKNOWN_CURRENCY, INVALID_AMOUNT)."""
+        return domain.Amount.of(minor, await self.currency(code))
+
+    async def register_currency(self, currency: domain.Currency) -> None:
+        key, value = currency_state(currency)
+        await self._stub.put_state(key, value)
+
+    # fx quotes
+
+    async def quote(self, quote_id: str) -> domain.fx.Quote:
+        """Raises ContractError(UNKNOWN_QUOTE)."""
+        raw = await self._get(composite_key(FX_QUOTE, quote_id))
+        if raw is None:
+            raise ContractError(ErrorCode.UNKNOWN_QUOTE, f"no quote {quote_id}")
+        return quote_from_state(raw)
+
+    async def put_quote(self, quote: domain.fx.Quote) -> None:
+        await self._put(composite_key(FX_QUOTE, quote.id), quote_to_state(quote))
+
+    async def add_fx(self, sold: domain.Amount, bought: domain.Amount) -> None:
+        """A conversion: `sold` leaves the supply of its currency, `bought` is issued (blind writes)."""
+        await self._put(composite_key(SUPPLY_FX_OUT, sold.currency.code, self.tx_id), {"amount": sold.minor})
+        await self._put(composite_key(SUPPLY_FX_IN, bought.currency.code, self.tx_id), {"amount": bought.minor})
 
     # mint backing
 
@@ -478,18 +560,17 @@ class Books:
     async def supply(self) -> dict[str, domain.Supply]:
         """Every currency's supply: counters summed from the per-tx keys; balances and pending redemptions
         summed from the accounts, redemptions and orders themselves, so that the invariant checks something."""
-        sums: dict[str, dict[str, int]] = {
-            code: {"minted": 0, "redeemed": 0, "balances": 0, "pending": 0, "escrowed": 0} for code in domain.CURRENCIES
-        }
+        buckets = ("minted", "redeemed", "balances", "pending", "escrowed", "fx_in", "fx_out")
+        sums: dict[str, dict[str, int]] = {c.code: dict.fromkeys(buckets, 0) for c in await self.currencies()}
 
         def add(currency: str, bucket: str, amount: int) -> None:
-            sums.setdefault(currency, {"minted": 0, "redeemed": 0, "balances": 0, "pending": 0, "escrowed": 0})[
-                bucket
-            ] += amount
+            sums.setdefault(currency, dict.fromkeys(buckets, 0))[bucket] += amount
 
         for object_type, bucket, currency_index in (
             (SUPPLY_MINTED, "minted", 0),
             (SUPPLY_REDEEMED, "redeemed", 0),
+            (SUPPLY_FX_IN, "fx_in", 0),
+            (SUPPLY_FX_OUT, "fx_out", 0),
             (BALANCE, "balances", 1),
             (BALANCE_DELTA, "balances", 1),
         ):
@@ -501,6 +582,8 @@ class Books:
         for _, raw in await self._range(ESCROW):
             add(raw["currency"], "escrowed", int(raw["held"]))
         return {
-            code: domain.Supply(s["minted"], s["redeemed"], s["balances"], s["pending"], s["escrowed"])
+            code: domain.Supply(
+                s["minted"], s["redeemed"], s["balances"], s["pending"], s["escrowed"], s["fx_in"], s["fx_out"]
+            )
             for code, s in sorted(sums.items())
         }

@@ -11,11 +11,12 @@ from chaincode import domain, protocol
 from chaincode.domain.books import Attestation, SupplyMove, attestation_disagreements, outstanding_at
 from chaincode.errors import ContractError
 from chaincode.protocol import EventType
+from gateway.currencies import CurrencyRegistry
 from gateway.directory import Caller
 from gateway.ledger import Ledger
 
 
-def chain_report(ledger: Ledger, caller: Caller, reader: Caller) -> dict[str, Any]:
+def chain_report(ledger: Ledger, caller: Caller, reader: Caller, currencies: CurrencyRegistry) -> dict[str, Any]:
     """`{as_of_block, currencies: {CODE: {ledger, books, difference}}, breaks}` where `books` is the latest
     attested balance. The attestations are read as `caller` (the contract decides who may); the events as the
     gateway's `reader`. Raises ChaincodeRejected (UNAUTHORIZED), LedgerUnavailable."""
@@ -27,25 +28,29 @@ def chain_report(ledger: Ledger, caller: Caller, reader: Caller) -> dict[str, An
     for a in attested:
         if a.currency not in latest or a.as_of_block >= latest[a.currency].as_of_block:
             latest[a.currency] = a
-    currencies = {}
+
+    def money(minor: int, code: str) -> str:
+        return domain.format_units(minor, currencies.get(code))
+
+    figures = {}
     for code, a in sorted(latest.items()):
         supply = outstanding_at(moves, a.as_of_block).get(code, 0)
-        currencies[code] = {
-            "ledger": domain.format_minor(supply, code),
-            "books": domain.format_minor(a.balance, code),
-            "difference": domain.format_minor(supply - a.balance, code),
+        figures[code] = {
+            "ledger": money(supply, code),
+            "books": money(a.balance, code),
+            "difference": money(supply - a.balance, code),
         }
     breaks = [
         {
             "kind": "attestation_mismatch",
             "reference": a.tx_id,
-            "detail": f"attested {domain.format_minor(a.balance, a.currency)} {a.currency} as of block "
-            f"{a.as_of_block}; the chain's supply then: {domain.format_minor(supply, a.currency)}",
+            "detail": f"attested {money(a.balance, a.currency)} {a.currency} as of block "
+            f"{a.as_of_block}; the chain's supply then: {money(supply, a.currency)}",
         }
         for a, supply in attestation_disagreements(moves, attested)
     ]
     as_of = max((a.as_of_block for a in attested), default=0)
-    return {"as_of_block": as_of, "currencies": currencies, "breaks": breaks}
+    return {"as_of_block": as_of, "currencies": figures, "breaks": breaks}
 
 
 def _moves_until(ledger: Ledger, reader: Caller, attestation_txs: set[str]) -> list[SupplyMove]:

@@ -12,6 +12,7 @@ import shutil
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -217,6 +218,7 @@ class Network:
         _say(f"channel {self.topology.channel} up: {len(self.topology.orgs)} orderers, {len(self.topology.orgs)} peers")
         self.deploy_chaincode()
         self.start_gateways()
+        self.register_currencies()
 
     def start_gateways(self) -> None:
         for org in self.topology.orgs:
@@ -229,6 +231,27 @@ class Network:
         for svc in self.books_services():
             self.runtime.start(svc)
             _say(f"books connector {svc.name} started")
+
+    def register_currencies(self) -> None:
+        """The topology's currencies in the ledger's registry, registered by BankOrg's issuer through its
+        gateway; those registered already are left alone (a resumed network registers nothing)."""
+        org = next(o for o in self.topology.orgs if any(i.role == "issuer" for i in o.identities))
+        issuer = next(i for i in org.identities if i.role == "issuer")
+        key = ensure_api_keys(self.layout, org)[issuer.name]
+        url = f"http://127.0.0.1:{org.gateway_port}/v1/currencies"
+        headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30) as r:
+            known = {c["code"] for c in json.loads(r.read())}
+        for code, digits in self.topology.currencies:
+            if code in known:
+                continue
+            body = json.dumps({"code": code, "minor_digits": digits}).encode()
+            request = urllib.request.Request(
+                url, body, {**headers, "Idempotency-Key": f"register-currency-{code}"}, method="POST"
+            )
+            with urllib.request.urlopen(request, timeout=60):
+                pass
+        _say("currencies: " + ", ".join(f"{c} ({d})" for c, d in self.topology.currencies))
 
     def _chaincode_status(self) -> dict[str, Any]:
         """The committed definition (as the channel has it) and whether each org's server is running."""

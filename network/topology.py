@@ -108,6 +108,7 @@ class Topology:
     batch_timeout: str
     chaincode: ChaincodeDefinition
     orgs: tuple[Org, ...]
+    currencies: tuple[tuple[str, int], ...] = ()  # (ISO 4217 code, minor digits), registered by `up`
 
     @property
     def orderers(self) -> tuple[Orderer, ...]:
@@ -212,6 +213,7 @@ def _read_topology(path: Path) -> Topology:
             mint_approval_limit=int(cc.get("mint_approval_limit", 10_000_000)),
         ),
         orgs=tuple(_org(o) for o in raw["orgs"]),
+        currencies=tuple((str(c["code"]), int(c["minor_digits"])) for c in raw.get("currencies") or ()),
     )
     seen: dict[int, str] = {}
     for service, port in topo.ports():

@@ -6,6 +6,9 @@
     escrow       fund_order, record_shipment, record_delivery, accept_order, release_order, refund_order,
                  open_dispute, resolve_dispute; get_order
     books        attest; list_attestations, get_dda_link (the bank's books; mints by treasury are in accounts)
+    fx           register_currency, post_quote, convert (and transfer's payment versus payment);
+                 get_currencies, get_quote, get_fx_position
+    payouts      payout (one debit, up to 500 credits, one PayoutSettled event)
 
 Each function is thin: parse (`chaincode.protocol`) → authorise (`chaincode.access`) → guard the request
 id → apply the domain rule (`chaincode.domain`) → write state (`chaincode.state.Books`) → emit the event.

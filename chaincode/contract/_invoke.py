@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from chaincode import access
-from chaincode.contract import accounts, books, escrow, redemptions
+from chaincode.contract import accounts, books, escrow, fx, payouts, redemptions
 from chaincode.contract._tx import Err, Handlers, InvokeResult, Ok, Tx
 from chaincode.domain.books import MINT_APPROVAL_UNITS
 from chaincode.errors import ContractError, ErrorCode
@@ -23,6 +23,8 @@ _HANDLERS: Handlers = {
     **redemptions.HANDLERS,
     **escrow.HANDLERS,
     **books.HANDLERS,
+    **fx.HANDLERS,
+    **payouts.HANDLERS,
 }
 
 

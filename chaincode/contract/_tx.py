@@ -63,8 +63,8 @@ async def visible_account(tx: Tx, account_id: str) -> domain.Account:
     return account
 
 
-def leg(account: domain.Account, amount: int | None) -> Leg:
-    return Leg(account.id, account.holder_msp, account.holder_subject, amount)
+def leg(account: domain.Account, amount: int | None, currency: str | None = None, reference: str | None = None) -> Leg:
+    return Leg(account.id, account.holder_msp, account.holder_subject, amount, currency, reference)
 
 
 def entry(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chaincode import access, domain
 from chaincode.access import Role
+from chaincode.contract import fx
 from chaincode.contract._tx import Handlers, Tx, done, entry, leg, visible_account
 from chaincode.errors import ContractError, ErrorCode
 from chaincode.protocol import (
@@ -64,7 +65,7 @@ async def mint(tx: Tx, args: Mint) -> dict[str, object]:
     await tx.books.check_request(tx.caller.msp_id, args.request_id)
     account = await tx.books.account(args.account_id)
     account.check_can_receive()
-    amount = args.money
+    amount = await tx.books.amount(args.currency, args.amount)
     await tx.books.claim_reserve(args.reserve_ref, account.id, amount)
     if tx.caller.role is Role.ISSUER and domain.books.needs_approval(
         amount.minor, amount.currency.minor_digits, tx.mint_approval_units
@@ -103,7 +104,7 @@ async def approve_mint(tx: Tx, args: ApproveMint) -> dict[str, object]:
     account = await tx.books.account(request.account_id)
     account.check_can_receive()
     await tx.books.put_mint_request(request)
-    amount = domain.Amount.of(request.amount, domain.currency(request.currency))
+    amount = await tx.books.amount(request.currency, request.amount)
     extra = {"mint_id": request.id, "approved_by": tx.caller.subject}
     return await _credit_mint(tx, args.request_id, account, amount, request.reserve_ref, extra)
 
@@ -129,8 +130,13 @@ async def _credit_mint(
 
 async def transfer(tx: Tx, args: Transfer) -> dict[str, object]:
     """The holder of from_account (another's is UNKNOWN_ACCOUNT, as if it did not exist; the payee's must be
-    named to be paid, so it is not hidden). Raises ContractError(UNAUTHORIZED, UNKNOWN_ACCOUNT,
-    DUPLICATE_REQUEST, ACCOUNT_FROZEN, INSUFFICIENT_FUNDS)."""
+    named to be paid, so it is not hidden). With receive_currency and quote_id, payment versus payment: the
+    payer is debited `amount` of `currency`, the bank converts it under the quote, and the payee is credited
+    in receive_currency, in this one transaction.
+
+    Raises ContractError(UNAUTHORIZED, UNKNOWN_ACCOUNT, DUPLICATE_REQUEST, ACCOUNT_FROZEN, INSUFFICIENT_FUNDS,
+    UNKNOWN_CURRENCY; with a quote also what `fx.exchange` raises).
+    """
     access.require_role(tx.caller, Role.HOLDER)
     source = await visible_account(tx, args.from_account)
     access.require_holder(tx.caller, source)
@@ -138,11 +144,21 @@ async def transfer(tx: Tx, args: Transfer) -> dict[str, object]:
     target = await tx.books.account(args.to_account)
     source.check_can_send()
     target.check_can_receive()
-    amount = args.money
+    amount = await tx.books.amount(args.currency, args.amount)
+    received, references = amount, {"reference": args.reference}
+    if args.quote_id is not None:
+        received, quote = await fx.exchange(tx, args.quote_id, amount, args.receive_currency)
+        references |= {
+            "quote_id": quote.id,
+            "rate": quote.rate.format(),
+            "receive_currency": received.currency.code,
+            "receive_amount": str(received.minor),
+        }
     await tx.books.debit(source.id, amount)
-    await tx.books.credit(target.id, amount)
+    await tx.books.credit(target.id, received)
     await tx.books.add_history(source.id, entry(tx, EventType.TRANSFERRED, amount, -1, target.id, args.reference))
-    await tx.books.add_history(target.id, entry(tx, EventType.TRANSFERRED, amount, +1, source.id, args.reference))
+    await tx.books.add_history(target.id, entry(tx, EventType.TRANSFERRED, received, +1, source.id, args.reference))
+    payee_currency = None if received is amount else received.currency.code
     event = Event(
         EventType.TRANSFERRED,
         tx.books.tx_id,
@@ -150,8 +166,8 @@ async def transfer(tx: Tx, args: Transfer) -> dict[str, object]:
         (source.id, target.id),
         amount.currency.code,
         amount.minor,
-        {"reference": args.reference},
-        (leg(source, -amount.minor), leg(target, amount.minor)),
+        references,
+        (leg(source, -amount.minor), leg(target, received.minor, payee_currency)),
     )
     return await done(tx, args.request_id, event)
 
@@ -264,6 +280,8 @@ async def get_supply(tx: Tx, args: GetSupply) -> SupplyView:
             "balances_total": s.balances_total,
             "pending_redemptions": s.pending_redemptions,
             "escrowed": s.escrowed,
+            "fx_in": s.fx_in,
+            "fx_out": s.fx_out,
         }
         for code, s in (await tx.books.supply()).items()
     }

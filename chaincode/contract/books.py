@@ -20,10 +20,11 @@ from chaincode.protocol import (
 async def attest(tx: Tx, args: Attest) -> dict[str, object]:
     """BankMSP treasury: records what the books hold, for anyone on the channel to check against the chain.
 
-    Raises ContractError(UNAUTHORIZED, DUPLICATE_REQUEST).
+    Raises ContractError(UNAUTHORIZED, DUPLICATE_REQUEST, UNKNOWN_CURRENCY).
     """
     access.require_role(tx.caller, Role.TREASURY)
     await tx.books.check_request(tx.caller.msp_id, args.request_id)
+    await tx.books.currency(args.currency)  # one the ledger issues (UNKNOWN_CURRENCY)
     attestation = domain.books.Attestation(
         args.currency, args.balance, args.as_of_block, args.statement_sha256, tx.books.tx_id, tx.books.timestamp
     )

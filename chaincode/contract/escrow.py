@@ -59,15 +59,11 @@ async def _visible_order(tx: Tx, order_id: str) -> tuple[Order, domain.Account, 
     return order, buyer, seller
 
 
-def _money(order: Order, minor: int) -> domain.Amount:
-    return domain.Amount.of(minor, domain.currency(order.currency))
-
-
 async def _pay(tx: Tx, order: Order, account: domain.Account, minor: int, kind: EventType) -> None:
     """Credit `minor` from the order's escrow to `account` (nothing when zero), with its history entry."""
     if minor == 0:
         return
-    amount = _money(order, minor)
+    amount = await tx.books.amount(order.currency, minor)
     await tx.books.credit(account.id, amount)
     await tx.books.add_history(account.id, entry(tx, kind, amount, +1, None, order.id))
 
@@ -113,7 +109,7 @@ async def fund_order(tx: Tx, args: FundOrder) -> dict[str, object]:
         tx.books.seconds,
     )
     buyer.check_can_send()
-    amount = args.money
+    amount = await tx.books.amount(args.currency, args.amount)
     await tx.books.debit(buyer.id, amount)
     await tx.books.put_order(order)
     await tx.books.add_history(buyer.id, entry(tx, EventType.ESCROW_FUNDED, amount, -1, seller.id, order.id))

@@ -27,7 +27,7 @@ async def redeem(tx: Tx, args: Redeem) -> dict[str, object]:
     access.require_holder(tx.caller, account)
     await tx.books.check_request(tx.caller.msp_id, args.request_id)
     account.check_can_send()
-    amount = args.money
+    amount = await tx.books.amount(args.currency, args.amount)
     await tx.books.debit(account.id, amount)
     redemption = domain.Redemption(
         id=tx.books.tx_id,
@@ -73,7 +73,7 @@ async def settle_redemption(tx: Tx, args: SettleRedemption) -> dict[str, object]
     redemption = (await tx.books.redemption(args.redemption_id)).settle(tx.books.tx_id, args.payout_ref)
     account = await tx.books.account(redemption.account_id)
     await tx.books.put_redemption(redemption)
-    await tx.books.add_redeemed(domain.Amount.of(redemption.amount, domain.currency(redemption.currency)))
+    await tx.books.add_redeemed(await tx.books.amount(redemption.currency, redemption.amount))
     event = Event(
         EventType.REDEMPTION_SETTLED,
         tx.books.tx_id,
@@ -96,7 +96,7 @@ async def reject_redemption(tx: Tx, args: RejectRedemption) -> dict[str, object]
     access.require_role(tx.caller, *_CLOSERS)
     await tx.books.check_request(tx.caller.msp_id, args.request_id)
     redemption = (await tx.books.redemption(args.redemption_id)).reject(tx.books.tx_id, args.reason)
-    amount = domain.Amount.of(redemption.amount, domain.currency(redemption.currency))
+    amount = await tx.books.amount(redemption.currency, redemption.amount)
     account = await tx.books.account(redemption.account_id)
     await tx.books.put_redemption(redemption)
     await tx.books.credit(redemption.account_id, amount)

@@ -6,30 +6,32 @@
     supply       Supply and its invariant
     escrow       Order (marketplace escrow) and its transitions; used as `chaincode.domain.escrow`
     books        DDA links, payout accounts and attestations of the bank's books; as `chaincode.domain.books`
+    fx           Rate (an exact ratio), Quote and the conversion it prices; used as `chaincode.domain.fx`
 
 Every rule raises `ContractError` with a stable code. The names below are the package's public surface;
 `chaincode.domain.X` is the way to reach them.
 """
 
-from chaincode.domain import books, escrow
+from chaincode.domain import books, escrow, fx
 from chaincode.domain.accounts import ACCOUNT_ID_PATTERN, Account, AccountStatus, check_account_id, debit
 from chaincode.domain.money import (
-    CURRENCIES,
+    CURRENCY_CODE_PATTERN,
     MAX_AMOUNT,
+    MAX_MINOR_DIGITS,
     Amount,
     Currency,
-    currency,
-    format_minor,
+    check_currency_code,
+    check_minor,
     format_units,
-    parse_decimal,
 )
 from chaincode.domain.redemptions import Redemption, RedemptionStatus
 from chaincode.domain.supply import Supply
 
 __all__ = [
     "ACCOUNT_ID_PATTERN",
-    "CURRENCIES",
+    "CURRENCY_CODE_PATTERN",
     "MAX_AMOUNT",
+    "MAX_MINOR_DIGITS",
     "Account",
     "AccountStatus",
     "Amount",
@@ -39,10 +41,10 @@ __all__ = [
     "Supply",
     "books",
     "check_account_id",
-    "currency",
+    "check_currency_code",
+    "check_minor",
     "debit",
     "escrow",
-    "format_minor",
     "format_units",
-    "parse_decimal",
+    "fx",
 ]

@@ -1,5 +1,8 @@
 """Money: currencies and `Amount`, a positive integer of minor units; no floats anywhere.
 
+Which currencies exist is not code: it is the ledger's registry (`register_currency`, read through
+`chaincode.state.Books.currency`), so a `Currency` comes from there.
+
 From the outside there are exactly two ways in: `Amount.of(minor, currency)` for integers already in
 minor units (transaction arguments) and `Amount.parse(text, currency)` for decimal strings (the gateway's
 API).
@@ -26,15 +29,27 @@ class Currency:
     minor_digits: int
 
 
-CURRENCIES: dict[str, Currency] = {c.code: c for c in (Currency("EUR", 2), Currency("USD", 2))}
+# ISO 4217 alphabetic codes; which of them the ledger issues is its registry (`register_currency`).
+CURRENCY_CODE_PATTERN = re.compile(r"[A-Z]{3}")
+# Minor digits a registered currency may have (ISO 4217 uses 0..4).
+MAX_MINOR_DIGITS = 4
 
 
-def currency(code: str) -> Currency:
-    """The currency with ISO code `code`. Raises ContractError(UNKNOWN_CURRENCY)."""
-    found = CURRENCIES.get(code)
-    if found is None:
-        raise ContractError(ErrorCode.UNKNOWN_CURRENCY, f"unknown currency {code!r}; known: {', '.join(CURRENCIES)}")
-    return found
+def check_currency_code(code: object) -> str:
+    """Raises ContractError(UNKNOWN_CURRENCY) for anything but three capital ASCII letters."""
+    if not isinstance(code, str) or CURRENCY_CODE_PATTERN.fullmatch(code) is None:
+        raise ContractError(ErrorCode.UNKNOWN_CURRENCY, f"{code!r} is no ISO 4217 currency code")
+    return code
+
+
+def check_minor(minor: object) -> int:
+    """An integer of minor units in (0, MAX_AMOUNT]. Raises ContractError(INVALID_AMOUNT) for bools, floats,
+    strings and anything else that is not an int, and for values outside that range."""
+    if type(minor) is not int:  # bool is an int subclass: `type(...) is` refuses it
+        raise ContractError(ErrorCode.INVALID_AMOUNT, "amount must be an integer number of minor units")
+    if not 0 < minor <= MAX_AMOUNT:
+        raise ContractError(ErrorCode.INVALID_AMOUNT, f"amount must be in 1..{MAX_AMOUNT} minor units")
+    return minor
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,11 +63,7 @@ class Amount:
     def of(cls, minor: object, currency: Currency) -> Self:
         """Validate an integer of minor units. Raises ContractError(INVALID_AMOUNT) for bools, floats,
         strings and anything else that is not an int, and for values outside (0, MAX_AMOUNT]."""
-        if type(minor) is not int:  # bool is an int subclass: `type(...) is` refuses it
-            raise ContractError(ErrorCode.INVALID_AMOUNT, "amount must be an integer number of minor units")
-        if not 0 < minor <= MAX_AMOUNT:
-            raise ContractError(ErrorCode.INVALID_AMOUNT, f"amount must be in 1..{MAX_AMOUNT} minor units")
-        return cls(minor, currency)
+        return cls(check_minor(minor), currency)
 
     @classmethod
     def parse(cls, text: str, currency: Currency) -> Self:
@@ -84,14 +95,3 @@ def format_units(minor: int, currency: Currency) -> str:
     if currency.minor_digits == 0:
         return f"{sign}{whole}"
     return f"{sign}{whole}.{fraction:0{currency.minor_digits}d}"
-
-
-def parse_decimal(text: str, currency_code: str) -> int:
-    """`Amount.parse` by currency code, giving minor units. Raises ContractError(UNKNOWN_CURRENCY,
-    INVALID_AMOUNT)."""
-    return Amount.parse(text, currency(currency_code)).minor
-
-
-def format_minor(minor: int, currency_code: str) -> str:
-    """`format_units` by currency code. Raises ContractError(UNKNOWN_CURRENCY)."""
-    return format_units(minor, currency(currency_code))

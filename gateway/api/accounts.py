@@ -74,20 +74,20 @@ def list_accounts(
             return AccountPage(accounts=[], next_cursor=None)
         msp, subject = found
     raw = read(c, caller, protocol.ListAccounts(msp, subject, cursor, limit))
-    accounts = [AccountPublic.model_validate({**a, "balances": balances(a["balances"])}) for a in raw["accounts"]]
+    accounts = [AccountPublic.model_validate({**a, "balances": balances(c, a["balances"])}) for a in raw["accounts"]]
     return AccountPage(accounts=accounts, next_cursor=raw["next_cursor"])
 
 
 @router.get("/{account_id}", responses=problem_responses(READ, INPUT, (ErrorCode.UNKNOWN_ACCOUNT,)))
 def get_account(account_id: AccountId, caller: CallerDep, c: ComponentsDep) -> AccountPublic:
     raw = read(c, caller, protocol.GetAccount(account_id))
-    return AccountPublic.model_validate({**raw, "balances": balances(raw["balances"])})
+    return AccountPublic.model_validate({**raw, "balances": balances(c, raw["balances"])})
 
 
 @router.get("/{account_id}/history", responses=problem_responses(READ, INPUT, (ErrorCode.UNKNOWN_ACCOUNT,)))
 def get_history(account_id: AccountId, caller: CallerDep, c: ComponentsDep) -> AccountHistoryPublic:
     raw = read(c, caller, protocol.GetAccountHistory(account_id))
-    entries = [{**e, "amount": to_decimal(e["amount"], e["currency"])} for e in raw["entries"]]
+    entries = [{**e, "amount": to_decimal(c, e["amount"], e["currency"])} for e in raw["entries"]]
     return AccountHistoryPublic.model_validate({"account": account_id, "entries": entries})
 
 

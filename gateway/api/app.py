@@ -19,11 +19,13 @@ from gateway.api import (
     accounts,
     books,
     events,
+    fx,
     identity,
     ledger_routes,
     members,
     orders,
     payments,
+    payouts,
     redemptions,
     signing,
 )
@@ -136,7 +138,20 @@ def create_app(components: Components, *, org: str, limits: FrontDoorLimits | No
         Gauge(
             "books_reconciliation_breaks", "breaks in the latest reconciliation of chain and books", registry=registry
         ).set_function(lambda: len((kept.report() or {}).get("breaks", [])))
-    for module in (identity, members, accounts, payments, signing, redemptions, orders, ledger_routes, events, books):
+    for module in (
+        identity,
+        members,
+        accounts,
+        payments,
+        payouts,
+        fx,
+        signing,
+        redemptions,
+        orders,
+        ledger_routes,
+        events,
+        books,
+    ):
         app.include_router(module.router)
     # Outermost: it runs before any route, so before FastAPI reads a body.
     app.add_middleware(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Header, Request, Security
@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityS
 
 from chaincode.access import Role
 from gateway.books_port import BooksPort
+from gateway.currencies import CurrencyRegistry
 from gateway.directory import Caller, Directory
 from gateway.errors import Forbidden, Unauthenticated
 from gateway.event_hub import EventHub
@@ -30,6 +31,10 @@ class Components:
     signing: OfflineSigning | None = None  # None: no offline signing (then no member can need it)
     steps: StepTimes | None = None  # the Fabric steps' timings, exported on /metrics (None: not measured)
     books: BooksPort | None = None  # the books connector's store: only the bank's gateway keeps books
+    currencies: CurrencyRegistry = field(init=False)  # the ledger's registry, read as the service identity
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "currencies", CurrencyRegistry(self.ledger, self.directory.service))
 
 
 def components(request: Request) -> Components:

@@ -20,7 +20,16 @@ router = APIRouter(tags=["ledger"])
 
 # A committed transaction answers at once; an unknown id would otherwise wait for a commit that never comes.
 STATUS_WAIT_SECONDS = 2
-_SUPPLY_FIELDS = ("minted", "redeemed", "outstanding", "balances_total", "pending_redemptions", "escrowed")
+_SUPPLY_FIELDS = (
+    "minted",
+    "redeemed",
+    "outstanding",
+    "balances_total",
+    "pending_redemptions",
+    "escrowed",
+    "fx_in",
+    "fx_out",
+)
 
 
 @router.get("/v1/supply", responses=problem_responses(READ))
@@ -29,7 +38,7 @@ def supply(caller: CallerDep, c: ComponentsDep) -> dict[CurrencyCode, CurrencySu
     raw = read(c, caller, protocol.GetSupply())
     out: dict[str, CurrencySupplyPublic] = {}
     for cur, figures in sorted(raw.items()):
-        amounts = {f: to_decimal(int(figures[f]), cur) for f in _SUPPLY_FIELDS}
+        amounts = {f: to_decimal(c, int(figures[f]), cur) for f in _SUPPLY_FIELDS}
         held = sum(int(figures[f]) for f in ("balances_total", "pending_redemptions", "escrowed"))
         holds = int(figures["outstanding"]) == held
         out[cur] = CurrencySupplyPublic(**amounts, invariant_holds=holds)

@@ -38,11 +38,11 @@ _STEP = (ErrorCode.UNKNOWN_ORDER, ErrorCode.INVALID_STATE)
 _PAYS = (*_STEP, ErrorCode.ACCOUNT_FROZEN)
 
 
-def order_public(raw: dict[str, Any]) -> OrderPublic:
+def order_public(c: Components, raw: dict[str, Any]) -> OrderPublic:
     cur = raw["currency"]
 
     def money(minor: int | None) -> str | None:
-        return None if minor is None else to_decimal(int(minor), cur)
+        return None if minor is None else to_decimal(c, int(minor), cur)
 
     dispute = raw["dispute"]
     return OrderPublic.model_validate(
@@ -62,17 +62,20 @@ def _step(
 ) -> OrderWritten:
     def present(result: dict[str, Any], _: object) -> dict[str, Any]:
         moved = result.get("amount")
-        return {"event": result["type"], "moved": None if moved is None else to_decimal(int(moved), result["currency"])}
+        return {
+            "event": result["type"],
+            "moved": None if moved is None else to_decimal(c, int(moved), result["currency"]),
+        }
 
     body = written(c.writes.write(caller, key, build, present), response)
     # The order as it is now (a replay shows its current state, not the first answer's).
-    order = order_public(read(c, caller, protocol.GetOrder(order_id)))
+    order = order_public(c, read(c, caller, protocol.GetOrder(order_id)))
     return OrderWritten.model_validate({**body, "order": order})
 
 
-def _share(text: str, currency: str) -> int:
+def _share(c: Components, text: str, currency: str) -> int:
     """A resolution share: zero, or an amount as the domain parses it."""
-    return 0 if set(text) <= {"0", "."} else to_minor(text, currency)
+    return 0 if set(text) <= {"0", "."} else to_minor(c, text, currency)
 
 
 @router.post(
@@ -89,11 +92,11 @@ def fund(
     body: OrderCreate, caller: CallerDep, c: ComponentsDep, response: Response, key: IdempotencyKey = None
 ) -> OrderWritten:
     """The buyer's holder funds the order's escrow from buyer_account."""
-    minor = to_minor(body.amount, body.currency)
+    minor = to_minor(c, body.amount, body.currency)
     milestones = (
         None
         if body.milestones is None
-        else tuple(protocol.MilestoneArg(str(m.on), to_minor(m.amount, body.currency)) for m in body.milestones)
+        else tuple(protocol.MilestoneArg(str(m.on), to_minor(c, m.amount, body.currency)) for m in body.milestones)
     )
 
     def build(rid: str) -> protocol.FundOrder:
@@ -115,7 +118,7 @@ def fund(
 @router.get("/{order_id}", responses=problem_responses(READ, INPUT, (ErrorCode.UNKNOWN_ORDER,)))
 def get_order(order_id: OrderId, caller: CallerDep, c: ComponentsDep) -> OrderPublic:
     """The buyer, the seller, their operator, the bank's roles and the auditor."""
-    return order_public(read(c, caller, protocol.GetOrder(order_id)))
+    return order_public(c, read(c, caller, protocol.GetOrder(order_id)))
 
 
 @router.post(
@@ -229,7 +232,7 @@ def resolve(
 ) -> OrderWritten:
     """The operator splits what a disputed order holds; the shares must sum to it."""
     currency = read(c, caller, protocol.GetOrder(order_id))["currency"]
-    to_seller, to_buyer = _share(body.to_seller, currency), _share(body.to_buyer, currency)
+    to_seller, to_buyer = _share(c, body.to_seller, currency), _share(c, body.to_buyer, currency)
     return _step(
         c, caller, key, response, order_id, lambda rid: protocol.ResolveDispute(order_id, to_seller, to_buyer, rid)
     )

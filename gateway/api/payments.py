@@ -13,6 +13,7 @@ from chaincode import protocol
 from chaincode.access import Role
 from chaincode.errors import ErrorCode
 from gateway.api.deps import CallerDep, ComponentsDep, IdempotencyKey, SigningHeader, require_role
+from gateway.api.fx import QUOTE_FAILURES
 from gateway.api.money import to_decimal, to_minor
 from gateway.api.problems import MONEY, WRITE, problem_responses
 from gateway.api.results import written
@@ -36,7 +37,7 @@ def mint(
     body: MintCreate, caller: CallerDep, c: ComponentsDep, response: Response, key: IdempotencyKey = None
 ) -> Minted:
     """Above the topology's limit (`chaincode.mint_approval_limit`) the mint waits for a checker."""
-    minor = to_minor(body.amount, body.currency)
+    minor = to_minor(c, body.amount, body.currency)
     echo = body.model_dump()
 
     def present(result: dict[str, Any], _: object) -> dict[str, Any]:
@@ -77,7 +78,7 @@ def approve_mint(
         return {
             "account": result["accounts"][0],
             "currency": result["currency"],
-            "amount": to_decimal(int(result["amount"]), result["currency"]),
+            "amount": to_decimal(c, int(result["amount"]), result["currency"]),
             "reserve_ref": result["reserve_ref"],
             "mint_id": mint_id,
         }
@@ -96,7 +97,7 @@ TRANSFER_FAILURES = (ErrorCode.UNKNOWN_ACCOUNT, ErrorCode.ACCOUNT_FROZEN, ErrorC
     dependencies=[require_role(Role.HOLDER)],
     responses={
         202: {"model": SigningStarted, "description": "`Signing: offline`: the proposal's digest to sign"},
-        **problem_responses(WRITE, MONEY, TRANSFER_FAILURES, (SigningMode,)),
+        **problem_responses(WRITE, MONEY, TRANSFER_FAILURES, QUOTE_FAILURES, (SigningMode,)),
     },
 )
 def transfer(
@@ -107,8 +108,25 @@ def transfer(
     key: IdempotencyKey = None,
     signing: SigningHeader = None,
 ) -> Any:
-    minor = to_minor(body.amount, body.currency)
-    echo = body.model_dump(by_alias=True)
+    minor = to_minor(c, body.amount, body.currency)
+    if body.quote_id is None and body.receive_currency == body.currency:
+        body = body.model_copy(update={"receive_currency": None})  # receiving what is paid: a plain transfer
+    if body.receive_currency is not None:
+        c.currencies.get(body.receive_currency)
+    plain = body.model_dump(by_alias=True)
+
+    def echo(r: dict[str, Any], _: object) -> dict[str, Any]:
+        if r.get("receive_currency") is None:
+            return plain
+        got = r["receive_currency"]
+        pvp = {"rate": r["rate"], "receive_amount": to_decimal(c, int(r["receive_amount"]), got)}
+        return {**plain, **pvp}
+
+    def build(rid: str) -> protocol.Transfer:
+        return protocol.Transfer(
+            body.from_, body.to, body.currency, minor, body.reference, rid, body.receive_currency, body.quote_id
+        )
+
     if caller.signs_offline != (signing == "offline"):
         how = "keeps its own key: send `Signing: offline`" if caller.signs_offline else "signs through the gateway"
         raise SigningMode(f"{caller.ref} {how}")
@@ -117,21 +135,12 @@ def transfer(
             raise SigningMode("this gateway does not sign offline")
         # No Idempotency-Key bookkeeping: each step is one signature, and nothing is sent before the second.
         rid = WriteService.request_id(caller, key or f"offline-{uuid.uuid4()}")
-        step = c.signing.start(
-            caller,
-            protocol.Transfer(body.from_, body.to, body.currency, minor, body.reference, rid),
-            lambda r, s: echo,
-        )
+        step = c.signing.start(caller, build(rid), echo)
         started = SigningStarted(signing_id=step.signing_id, proposal_digest=base64.b64encode(step.digest).decode())
         return JSONResponse(started.model_dump(), status_code=202)
     return Transferred.model_validate(
         written(
-            c.writes.write(
-                caller,
-                key,
-                lambda rid: protocol.Transfer(body.from_, body.to, body.currency, minor, body.reference, rid),
-                lambda r, s: echo,
-            ),
+            c.writes.write(caller, key, build, echo),
             response,
         )
     )

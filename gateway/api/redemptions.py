@@ -42,7 +42,7 @@ _CLOSE = problem_responses(WRITE, (ErrorCode.UNKNOWN_REDEMPTION, ErrorCode.INVAL
 def redeem(
     body: RedemptionCreate, caller: CallerDep, c: ComponentsDep, response: Response, key: IdempotencyKey = None
 ) -> RedemptionRequested:
-    minor = to_minor(body.amount, body.currency)
+    minor = to_minor(c, body.amount, body.currency)
 
     payout = None if body.payout is None else body.payout.model_dump(exclude_none=True)
 
@@ -59,7 +59,7 @@ def redeem(
 @router.get("/{redemption_id}", responses=problem_responses(READ, INPUT, (ErrorCode.UNKNOWN_REDEMPTION,)))
 def get_redemption(redemption_id: RedemptionId, caller: CallerDep, c: ComponentsDep) -> RedemptionPublic:
     raw = read(c, caller, protocol.GetRedemption(redemption_id))
-    return RedemptionPublic.model_validate({**raw, "amount": to_decimal(raw["amount"], raw["currency"])})
+    return RedemptionPublic.model_validate({**raw, "amount": to_decimal(c, raw["amount"], raw["currency"])})
 
 
 @router.post(

@@ -18,8 +18,9 @@ from chaincode.access import Role
 from chaincode.domain import ACCOUNT_ID_PATTERN, AccountStatus, RedemptionStatus
 from chaincode.domain.books import BIC_PATTERN, DDA_PATTERN, EXTERNAL_ACCOUNT_PATTERN, IBAN_PATTERN
 from chaincode.domain.escrow import MAX_INSPECTION_SECONDS, MAX_MILESTONES, ORDER_ID_PATTERN, OrderStatus, Trigger
+from chaincode.domain.fx import RATE_PATTERN
 from chaincode.protocol import CURSOR_PATTERN as CURSOR_PATTERN_RE
-from chaincode.protocol import MAX_EPOCH_SECONDS, MAX_REASON, REFERENCE_PATTERN, EventType
+from chaincode.protocol import MAX_EPOCH_SECONDS, MAX_PAYOUT_LINES, MAX_REASON, REFERENCE_PATTERN, EventType
 
 # The contract's own patterns: the API refuses early exactly what the ledger would refuse.
 ACCOUNT_ID = f"^{ACCOUNT_ID_PATTERN.pattern}$"
@@ -27,7 +28,7 @@ ORDER_ID = f"^{ORDER_ID_PATTERN.pattern}$"
 _REF = f"^{REFERENCE_PATTERN.pattern}$"
 # Fabric transaction ids (and so redemption ids, which are the redeeming transaction's id).
 TX_ID_PATTERN = "^[0-9a-f]{64}$"
-# Free text as the contract accepts it (`protocol._Fields.text`): no C0/C1 controls, no U+10FFFF.
+# Free text as the contract accepts it (`protocol.text`): no C0/C1 controls, no U+10FFFF.
 _TEXT = "^[^\x00-\x1f\x7f-\x9f\U0010ffff]*$"
 # An identity reference `Org/name`; the gateway's OpenAPI lists the network's identities as its enum.
 HOLDER_PATTERN = "^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9][A-Za-z0-9._-]*$"
@@ -35,9 +36,8 @@ HOLDER_PATTERN = "^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9][A-Za-z0-9._-]*$"
 CURSOR_PATTERN = f"^{CURSOR_PATTERN_RE.pattern}$"
 
 
-def currency_codes() -> list[str]:
-    """The currencies the ledger issues: the one list is the chaincode's (`domain.CURRENCIES`)."""
-    return sorted(domain.CURRENCIES)
+# An ISO 4217 code; which ones the ledger issues is its registry (GET /v1/currencies), not the schema.
+CURRENCY_CODE = f"^{domain.CURRENCY_CODE_PATTERN.pattern}$"
 
 
 def _repeat(atom: str, low: int, high: int) -> str:
@@ -60,8 +60,11 @@ def amount_pattern(minor_digits: set[int], max_minor: int = domain.MAX_AMOUNT) -
     Raises ValueError unless the limit is a power of ten, in whole units of each currency.
     """
     alternatives = []
+    # One whole-unit limit for all: the schema cannot tie an amount to its currency's digits, so it allows
+    # only what every currency allows (MAX_AMOUNT minor units of the currency with the most digits).
+    top = max(minor_digits)
     for d in sorted(minor_digits):
-        whole_max, rest = divmod(max_minor, 10**d)
+        whole_max, rest = divmod(max_minor, 10**top)
         if rest or str(whole_max).strip("0") != "1":
             raise ValueError(f"the amount pattern needs a power-of-ten limit, got {max_minor} at {d} digits")
         below = len(str(whole_max)) - 1  # a whole part of at most this many digits is below the limit
@@ -80,11 +83,14 @@ def amount_pattern(minor_digits: set[int], max_minor: int = domain.MAX_AMOUNT) -
 
 
 def _digits() -> set[int]:
-    return {c.minor_digits for c in domain.CURRENCIES.values()}
+    """Every number of minor digits a registered currency may have."""
+    return set(range(domain.MAX_MINOR_DIGITS + 1))
 
 
-# Checked by the domain (UNKNOWN_CURRENCY / INVALID_AMOUNT), described here.
-CurrencyCode = Annotated[str, Field(json_schema_extra={"enum": currency_codes()}, examples=["USD"])]
+# Checked by the registry and the domain (UNKNOWN_CURRENCY / INVALID_AMOUNT), described here.
+CurrencyCode = Annotated[
+    str, Field(json_schema_extra={"pattern": CURRENCY_CODE}, examples=["USD"], description="a registered ISO 4217 code")
+]
 AmountIn = Annotated[
     str,
     Field(
@@ -134,15 +140,34 @@ class MintCreate(_Body):
 
 
 class TransferCreate(_Body):
-    """`from` and `to` must be different accounts (400 INVALID_ARGUMENT otherwise)."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    """`from` and `to` must be different accounts (400 INVALID_ARGUMENT otherwise). With `receive_currency`
+    and `quote_id` (both or neither): payment versus payment, the payee credited in receive_currency at the
+    quote's rate, in the same transaction as the payer's debit."""
 
     from_: str = Field(alias="from", pattern=ACCOUNT_ID, examples=["acme-us"])
     to: str = Field(pattern=ACCOUNT_ID, examples=["shenzhen-parts"])
     currency: CurrencyCode
     amount: AmountIn = Field(examples=["125000.50"])
     reference: str = Field(pattern=_REF, examples=["INV-2026-001"])
+    # Examples of null: an example body is a plain transfer (a PvP needs a live quote's id).
+    receive_currency: CurrencyCode | None = Field(default=None, examples=[None])
+    quote_id: TxId | None = Field(default=None, examples=[None])
+
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "from": "acme-us",
+                    "to": "shenzhen-parts",
+                    "currency": "USD",
+                    "amount": "125000.50",
+                    "reference": "INV-2026-001",
+                }
+            ]
+        },
+    )
 
 
 class IbanAccountIn(_Body):
@@ -262,8 +287,12 @@ class Transferred(Receipt):
     from_: str = Field(alias="from", pattern=ACCOUNT_ID)
     to: str = Field(pattern=ACCOUNT_ID)
     currency: CurrencyCode
-    amount: AmountOut
+    amount: AmountOut = Field(description="what the payer paid, in currency")
     reference: str
+    receive_currency: CurrencyCode | None = Field(default=None, description="payment versus payment only")
+    receive_amount: AmountOut | None = Field(default=None, description="what the payee received")
+    quote_id: TxId | None = None
+    rate: str | None = Field(default=None, description="the quote's rate: receive per pay unit, or its inverse")
 
 
 class AccountStatusChanged(Receipt):
@@ -337,10 +366,12 @@ class RedemptionPublic(_Public):
 class CurrencySupplyPublic(_Public):
     minted: AmountOut
     redeemed: AmountOut = Field(description="settled redemptions")
-    outstanding: AmountOut = Field(description="minted - redeemed")
+    outstanding: AmountOut = Field(description="minted + fx_in - redeemed - fx_out")
     balances_total: AmountOut = Field(description="summed from balances, independently of the counters")
     pending_redemptions: AmountOut
     escrowed: AmountOut = Field(description="held in orders' escrow, summed from the orders")
+    fx_in: AmountOut = Field(description="issued by conversions (the bank sold this currency)")
+    fx_out: AmountOut = Field(description="taken out of supply by conversions (the bank bought it)")
     invariant_holds: bool = Field(description="outstanding == balances_total + pending_redemptions + escrowed")
 
 
@@ -503,3 +534,107 @@ class SignatureSubmit(_Body):
     signature: str = Field(
         pattern=_BASE64, min_length=8, max_length=200, description="base64 DER ECDSA P-256 over the digest"
     )
+
+
+# --- currencies, fx, payouts ------------------------------------------------------------------------------
+
+RATE = f"^{RATE_PATTERN.pattern}$"
+
+
+class CurrencyPublic(_Public):
+    code: CurrencyCode
+    minor_digits: int = Field(ge=0, le=domain.MAX_MINOR_DIGITS)
+
+
+class CurrencyCreate(_Body):
+    code: str = Field(pattern=CURRENCY_CODE, examples=["CHF"])
+    minor_digits: int = Field(ge=0, le=domain.MAX_MINOR_DIGITS, examples=[2])
+
+
+class CurrencyRegistered(Receipt):
+    code: CurrencyCode
+    minor_digits: int
+
+
+class QuoteCreate(_Body):
+    """`rate`: units of `quote` per one unit of `base` (USD/CNH 7.12: 1 USD = 7.12 CNH)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "base": "USD",
+                    "quote": "EUR",
+                    "rate": "0.91234567",
+                    "valid_until": 4_000_000_000,
+                    "max_base_amount": "1000000.00",
+                }
+            ]
+        },
+    )
+
+    base: CurrencyCode = Field(examples=["USD"])
+    quote: CurrencyCode = Field(examples=["EUR"])
+    rate: str = Field(pattern=RATE, description="decimal string, at most 8 decimals, > 0", examples=["7.12345678"])
+    valid_until: int = Field(
+        ge=0, le=MAX_EPOCH_SECONDS, description="Unix epoch seconds, in the future", examples=[4_000_000_000]
+    )
+    max_base_amount: AmountIn = Field(description="how much base the quote serves in all, in base units")
+
+
+class QuotePublic(_Public):
+    id: TxId
+    base: CurrencyCode
+    quote: CurrencyCode
+    rate: str = Field(pattern=RATE)
+    valid_until: int
+    max_base_amount: AmountOut
+    used: AmountOut = Field(description="base converted so far")
+    remaining: AmountOut
+
+
+class QuotePosted(Receipt):
+    quote: QuotePublic
+
+
+class ConversionCreate(_Body):
+    account: str = Field(pattern=ACCOUNT_ID, examples=["acme-us"])
+    quote_id: TxId
+    sell_currency: CurrencyCode = Field(examples=["USD"])
+    sell_amount: AmountIn = Field(examples=["1000.00"])
+
+
+class Converted(Receipt):
+    account: str = Field(pattern=ACCOUNT_ID)
+    quote_id: TxId
+    rate: str = Field(pattern=RATE)
+    sold_currency: CurrencyCode
+    sold_amount: AmountOut
+    bought_currency: CurrencyCode
+    bought_amount: AmountOut = Field(description="sold x rate (or / rate), rounded down to the minor unit")
+
+
+class PayoutLineIn(_Body):
+    to: str = Field(pattern=ACCOUNT_ID, examples=["shenzhen-parts"])
+    amount: AmountIn = Field(examples=["1250.00"])
+    reference: str = Field(pattern=_REF, examples=["INV-2026-001"])
+
+
+class PayoutCreate(_Body):
+    """1..500 lines, each payee once: one transaction, all lines or none."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: str = Field(alias="from", pattern=ACCOUNT_ID, examples=["acme-us"])
+    currency: CurrencyCode
+    lines: list[PayoutLineIn] = Field(min_length=1, max_length=MAX_PAYOUT_LINES)
+
+
+class PayoutSettled(Receipt):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: str = Field(alias="from", pattern=ACCOUNT_ID)
+    currency: CurrencyCode
+    total: AmountOut
+    lines: int = Field(ge=1, le=MAX_PAYOUT_LINES)

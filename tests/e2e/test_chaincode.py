@@ -16,7 +16,8 @@ from chaincode import protocol
 from gateway import fabric
 from network.network import Network
 
-ISSUER, COMPLIANCE, TREASURY = "BankOrg/issuer", "BankOrg/compliance", "BankOrg/treasury"
+ISSUER, COMPLIANCE, FX_DESK = "BankOrg/issuer", "BankOrg/compliance", "BankOrg/fx-desk"
+TREASURY = "BankOrg/treasury"
 BUYER, SELLER, AUDITOR = "PlatformOrg/buyer-us", "PlatformOrg/seller-cn", "AuditorOrg/auditor"
 
 
@@ -71,14 +72,16 @@ def accounts(network: Network, contracts: dict[str, fabric.Contract]) -> tuple[s
     return buyer, seller
 
 
-def test_every_read_function_answers(contracts: dict[str, fabric.Contract], accounts: tuple[str, str]) -> None:
+def test_every_read_function_answers(
+    network: Network, contracts: dict[str, fabric.Contract], accounts: tuple[str, str]
+) -> None:
     buyer, _ = accounts
     acct = evaluate(contracts[AUDITOR], protocol.GetAccount(buyer))
     assert acct["balances"]["USD"] == 100_000 and acct["status"] == "active"
     hist = evaluate(contracts[BUYER], protocol.GetAccountHistory(buyer))
     assert [(e["type"], e["amount"]) for e in hist["entries"]] == [("Minted", 100_000)]
     supply = evaluate(contracts[AUDITOR], protocol.GetSupply())
-    assert set(supply) == {"EUR", "USD"}
+    assert set(supply) == {code for code, _ in network.topology.currencies}  # the registry `up` wrote
     red = submit(contracts[BUYER], protocol.Redeem(buyer, "USD", 100, rid()))
     view = evaluate(contracts[ISSUER], protocol.GetRedemption(red["redemption_id"]))
     assert (view["status"], view["amount"], view["account_id"]) == ("pending", 100, buyer)
@@ -105,6 +108,11 @@ def test_authorisation_matrix(network: Network, contracts: dict[str, fabric.Cont
         "reject_redemption": (lambda: protocol.RejectRedemption(pending, "no", rid()), {ISSUER, TREASURY}),
         "freeze": (lambda: protocol.Freeze(seller, "hold", rid()), {COMPLIANCE}),
         "unfreeze": (lambda: protocol.Unfreeze(seller, "release", rid()), {COMPLIANCE}),
+        # FX and payouts: denied here; allowed on the live network in tests/e2e/test_fx.py.
+        "register_currency": (lambda: protocol.RegisterCurrency("CHF", 2, rid()), {ISSUER}),
+        "post_quote": (lambda: protocol.PostQuote("USD", "EUR", "0.9", 4_000_000_000, 100, rid()), {FX_DESK}),
+        "convert": (lambda: protocol.Convert(buyer, "f" * 64, "EUR", 1, rid()), {BUYER}),
+        "payout": (lambda: protocol.Payout(buyer, "EUR", (protocol.PayoutLine(seller, 1, "R"),), rid()), {BUYER}),
     }
     # Escrow's writes have their own matrix (test_escrow_authorisation_matrix), the books' theirs (test_books).
     assert set(writes) | ESCROW_WRITES | BOOKS_WRITES == {f.value for f in protocol.WRITES}
@@ -115,7 +123,7 @@ def test_authorisation_matrix(network: Network, contracts: dict[str, fabric.Cont
                 continue
             code = rejected_code(lambda c=contract, m=make: submit(c, m()))  # type: ignore[misc]
             # A holder naming another holder's account is told it does not exist.
-            hidden = ref == SELLER and name in ("transfer", "redeem")
+            hidden = ref == SELLER and name in ("transfer", "redeem", "convert", "payout")
             assert code == ("UNKNOWN_ACCOUNT" if hidden else "UNAUTHORIZED"), (name, ref, code)
     assert snapshot(network, contracts, buyer, seller) == denied_before
     # ...and each is allowed to exactly its role (order matters: settle consumes the pending redemption).
@@ -193,7 +201,7 @@ def test_escrow_authorisation_matrix(network: Network, contracts: dict[str, fabr
         ({"amount": 10**15 + 1}, "INVALID_AMOUNT"),
         ({"amount": 1.005}, "INVALID_AMOUNT"),
         ({"amount": "100"}, "INVALID_AMOUNT"),
-        ({"currency": "GBP"}, "UNKNOWN_CURRENCY"),
+        ({"currency": "CHF"}, "UNKNOWN_CURRENCY"),  # not in the registry
         ({"from_account": "no-such-acct"}, "UNKNOWN_ACCOUNT"),
         ({"surprise": 1}, "INVALID_ARGUMENT"),
     ],

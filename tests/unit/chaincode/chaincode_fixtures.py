@@ -14,11 +14,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from chaincode import domain
 from chaincode.access import ATTRIBUTE_OID
 from chaincode.contract import Err, InvokeResult, Ok, invoke
 from chaincode.errors import parse_error
 from chaincode.memory_stub import MemoryStub, WorldState
-from chaincode.state import canonical_json
+from chaincode.state import canonical_json, currency_state
 from chaincode.stub import Creator, TxTimestamp
 from network.topology import load_topology
 
@@ -103,6 +104,8 @@ class Ledger:
 
     def __init__(self) -> None:
         self.world = WorldState()
+        # The registry `deposits network up` makes (USD, EUR here; FX tests register more).
+        self.world.seed([currency_state(domain.Currency(code, 2)) for code in ("EUR", "USD")])
         self._tx = 0
         self._request = 0
 

@@ -334,6 +334,8 @@ def test_settle() -> None:
         "balances_total": 70_000,
         "pending_redemptions": 0,
         "escrowed": 0,
+        "fx_in": 0,
+        "fx_out": 0,
     }
     assert ledger.balance("acme") == 70_000
     for function, extra in (("settle_redemption", {"payout_ref": "W"}), ("reject_redemption", {"reason": "x"})):
@@ -472,7 +474,7 @@ def test_history_is_in_ledger_order_with_timestamps() -> None:
 def test_supply_reports_every_currency() -> None:
     supply = Ledger().supply()
     zero = {"minted": 0, "redeemed": 0, "outstanding": 0, "balances_total": 0, "pending_redemptions": 0}
-    zero["escrowed"] = 0
+    zero |= {"escrowed": 0, "fx_in": 0, "fx_out": 0}
     assert supply == {"EUR": zero, "USD": zero}
 
 

@@ -8,8 +8,9 @@ from chaincode import domain
 from chaincode.domain import MAX_AMOUNT, Account, AccountStatus, Amount, Redemption, RedemptionStatus, Supply
 from chaincode.errors import ContractError, ErrorCode, parse_error
 
-USD = domain.currency("USD")
-EUR = domain.currency("EUR")
+USD = domain.Currency("USD", 2)
+EUR = domain.Currency("EUR", 2)
+JPY = domain.Currency("JPY", 0)
 
 
 def code_of(exc: pytest.ExceptionInfo[ContractError]) -> ErrorCode:
@@ -21,7 +22,7 @@ def code_of(exc: pytest.ExceptionInfo[ContractError]) -> ErrorCode:
     [("125000.50", 12_500_050), ("0.01", 1), ("1", 100), ("1.5", 150), ("10000000000000.00", MAX_AMOUNT)],
 )
 def test_parse_decimal_accepts_plain_decimals(text: str, minor: int) -> None:
-    assert domain.parse_decimal(text, "USD") == minor
+    assert Amount.parse(text, USD).minor == minor
     assert Amount.parse(text, EUR).minor == minor
 
 
@@ -52,15 +53,24 @@ def test_parse_decimal_accepts_plain_decimals(text: str, minor: int) -> None:
 )
 def test_parse_decimal_refuses_everything_else(text: str) -> None:
     with pytest.raises(ContractError) as exc:
-        domain.parse_decimal(text, "USD")
+        Amount.parse(text, USD)
     assert code_of(exc) is ErrorCode.INVALID_AMOUNT
 
 
-def test_unknown_currency() -> None:
-    for code in ("GBP", "usd", "", "USD "):
+def test_currency_codes_are_three_capital_letters() -> None:
+    assert domain.check_currency_code("GBP") == "GBP"
+    for code in ("usd", "", "USD ", "US", "USDX", 840, None):
         with pytest.raises(ContractError) as exc:
-            domain.parse_decimal("1.00", code)
+            domain.check_currency_code(code)
         assert code_of(exc) is ErrorCode.UNKNOWN_CURRENCY
+
+
+def test_zero_minor_digits() -> None:
+    assert Amount.parse("125", JPY).minor == 125
+    assert Amount.parse("125", JPY).format() == "125"
+    with pytest.raises(ContractError) as exc:
+        Amount.parse("125.0", JPY)
+    assert code_of(exc) is ErrorCode.INVALID_AMOUNT
 
 
 @pytest.mark.parametrize("value", [True, False, 1.0, 100.5, "100", None, [100], 0, -5, MAX_AMOUNT + 1])
@@ -79,13 +89,13 @@ def test_amount_of_accepts_bounds() -> None:
     ("minor", "text"), [(12_500_050, "125000.50"), (1, "0.01"), (0, "0.00"), (-1250, "-12.50"), (100, "1.00")]
 )
 def test_format_has_exactly_the_minor_digits(minor: int, text: str) -> None:
-    assert domain.format_minor(minor, "USD") == text
+    assert domain.format_units(minor, USD) == text
     assert domain.format_units(minor, EUR) == text
 
 
 def test_parse_format_round_trip() -> None:
     for minor in (1, 9, 10, 99, 100, 101, 123_456_789, MAX_AMOUNT):
-        assert domain.parse_decimal(Amount.of(minor, USD).format(), "USD") == minor
+        assert Amount.parse(Amount.of(minor, USD).format(), USD).minor == minor
 
 
 def test_account_ids() -> None:
@@ -154,4 +164,4 @@ def test_error_wire_form_and_parse() -> None:
 
 def test_every_error_code_is_its_own_name() -> None:
     assert {c.name for c in ErrorCode} == {c.value for c in ErrorCode}
-    assert len(ErrorCode) == 18
+    assert len(ErrorCode) == 22

@@ -14,9 +14,11 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from chaincode import domain
 from chaincode.contract import Err, invoke
 from chaincode.errors import parse_error
 from chaincode.memory_stub import CommitConflict, MemoryStub, WorldState
+from chaincode.state import currency_state
 from chaincode.stub import Creator, TxTimestamp
 from gateway.directory import Caller
 from gateway.errors import ChaincodeRejected, CommitUnknown, RetryableConflict
@@ -32,6 +34,11 @@ class FakeLedger:
     event_blocks: list[int] = field(default_factory=list)  # the block of each world event, in order
     event_readers: list[str] = field(default_factory=list)  # the caller of each events() call
     offline: dict[str, Caller] = field(default_factory=dict)  # proposals waiting for their creator's signature
+
+    def __post_init__(self) -> None:
+        # The registry `deposits network up` makes, as far as these tests use it.
+        codes = {"EUR": 2, "USD": 2}
+        self.world.seed([currency_state(domain.Currency(k, v)) for k, v in codes.items()])
 
     def _run(self, caller: Caller, function: str, args: list[bytes]) -> tuple[MemoryStub, bytes]:
         n = next(self._ids)

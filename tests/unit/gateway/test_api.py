@@ -87,6 +87,8 @@ def test_open_mint_pay_and_read(api: Clients) -> None:
         "balances_total": "100.00",
         "pending_redemptions": "0.00",
         "escrowed": "0.00",
+        "fx_in": "0.00",
+        "fx_out": "0.00",
         "invariant_holds": True,
     }
 

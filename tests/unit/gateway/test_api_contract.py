@@ -131,9 +131,9 @@ def test_writes_declare_every_way_a_write_fails(doc: dict[str, Any]) -> None:
         "400": {"INVALID_ARGUMENT", "INVALID_AMOUNT", "UNKNOWN_CURRENCY"},
         "401": {"UNAUTHENTICATED"},
         "403": {"FORBIDDEN", "UNAUTHORIZED"},
-        "404": {"UNKNOWN_ACCOUNT"},
+        "404": {"UNKNOWN_ACCOUNT", "UNKNOWN_QUOTE"},  # a payment versus payment names a quote
         "408": {"REQUEST_TIMEOUT"},
-        "409": {"DUPLICATE_REQUEST", "CONFLICT_RETRIES_EXHAUSTED"},
+        "409": {"DUPLICATE_REQUEST", "CONFLICT_RETRIES_EXHAUSTED", "QUOTE_EXHAUSTED", "QUOTE_EXPIRED"},
         "413": {"BODY_TOO_LARGE"},
         "422": {"ACCOUNT_FROZEN", "IDEMPOTENCY_KEY_REUSED", "INSUFFICIENT_FUNDS", "SIGNING_MODE"},
         "429": {"RATE_LIMITED"},
@@ -149,15 +149,16 @@ def test_writes_declare_every_way_a_write_fails(doc: dict[str, Any]) -> None:
 
 def test_currencies_roles_and_statuses_are_enums_from_their_one_home(doc: dict[str, Any]) -> None:
     schemas = doc["components"]["schemas"]
-    assert schemas["MintCreate"]["properties"]["currency"]["enum"] == sorted(domain.CURRENCIES)
-    assert schemas["AccountPublic"]["properties"]["balances"]["propertyNames"]["enum"] == sorted(domain.CURRENCIES)
+    # The currencies are the ledger's registry (GET /v1/currencies): the schema states only their shape.
+    code = f"^{domain.CURRENCY_CODE_PATTERN.pattern}$"
+    assert schemas["MintCreate"]["properties"]["currency"]["pattern"] == code
     assert schemas["Role"]["enum"] == [r.value for r in Role]
     assert schemas["AccountStatus"]["enum"] == [s.value for s in AccountStatus]
     assert schemas["RedemptionStatus"]["enum"] == [s.value for s in RedemptionStatus]
     assert schemas["TxOutcome"]["enum"] == ["committed", "invalid"]
     # Members join at runtime: `holder` is a pattern, not a list; the roles BankOrg enrolls are its own.
     assert "enum" not in schemas["AccountCreate"]["properties"]["holder"]
-    assert schemas["MemberCreate"]["properties"]["role"]["enum"] == ["compliance", "issuer"]
+    assert schemas["MemberCreate"]["properties"]["role"]["enum"] == ["compliance", "fx_desk", "issuer"]
 
 
 def test_metrics_is_prometheus_text_and_405_names_the_allowed_methods(
@@ -216,7 +217,7 @@ def test_an_event_id_with_odd_digits_is_a_bad_request_not_a_crash(digits: str) -
     ],
 )
 def test_the_amount_pattern_is_exactly_the_domain_rule(text: str) -> None:
-    usd = domain.currency("USD")
+    usd = domain.Currency("USD", 2)
     try:
         domain.Amount.parse(text, usd)
         accepted = True
