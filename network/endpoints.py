@@ -47,6 +47,11 @@ def gateway_name(org: Org) -> str:
     return f"gateway.{org.domain}"
 
 
+def core_name(org: Org) -> str:
+    """The service name of org's reference core (core/)."""
+    return f"core.{org.domain}"
+
+
 def books_name(org: Org) -> str:
     """The service name of an org's books connector."""
     return f"books.{org.domain}"

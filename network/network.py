@@ -21,7 +21,7 @@ from gateway.directory import ensure_api_keys
 from network import configtx, pki
 from network.chaincode_deploy import PROJECT_ROOT, ChaincodeDeployer
 from network.channel_config import parse_config_block
-from network.endpoints import RUNTIMES, Endpoints, books_name, gateway_name
+from network.endpoints import RUNTIMES, Endpoints, books_name, core_name, gateway_name
 from network.fabric_build import ensure_binaries, sampleconfig_dir
 from network.fabric_cli import FabricCommandError, FabricTools
 from network.health import accepts, answers, healthz, is_healthy, metric, poll, wait_ready
@@ -29,7 +29,7 @@ from network.layout import Layout
 from network.native import NativeRuntime
 from network.nodes import orderer_env, peer_env
 from network.ports import record_port_base, topology_for
-from network.runtime import Runtime, Service, record_runtime, recorded_runtime
+from network.runtime import INHERITED_ENV, Runtime, Service, record_runtime, recorded_runtime
 from network.topology import DEFAULT_TOPOLOGY, Org, Topology
 
 
@@ -59,6 +59,15 @@ def _make_runtime(kind: str, layout: Layout, topology: Topology, bindir: Path, t
     if not topology_path.resolve().is_relative_to(PROJECT_ROOT):
         read_only.append(topology_path.resolve())  # the gateways read the topology file
     return ComposeRuntime(layout, bindir=bindir, sampleconfig=sampleconfig_dir(topology.fabric), read_only=read_only)
+
+
+def core_api_key(layout: Layout, org: Org) -> str | None:
+    """The gateway API key of org's identity with role `core` (what the core delivers messages as), if the
+    topology has one and the network's crypto exists."""
+    ident = next((i for i in org.identities if i.role == "core"), None)
+    if ident is None or not layout.crypto.exists():
+        return None
+    return ensure_api_keys(layout, org).get(ident.name)
 
 
 class Network:
@@ -148,6 +157,42 @@ class Network:
     def gateway_services(self) -> list[Service]:
         return [self.gateway_service(o) for o in self.topology.orgs]
 
+    # A bank-side service beside an org's gateway (the reference core; the books connector the same way):
+    # a Service built from the topology's port, started after the gateways by `up`, stopped by `down`,
+    # reported by `status`.
+    def core_orgs(self) -> list[Org]:
+        """The orgs that run a reference core (the topology gives them a `core_port`)."""
+        return [o for o in self.topology.orgs if o.core_port is not None]
+
+    def core_service(self, org: Org) -> Service:
+        """org's reference core (`python -m core`): its ledger under `<data>/core/`, its outbox delivering to
+        org's gateway as the org's identity with role `core` (when the topology has one)."""
+        assert org.core_port is not None
+        env = {
+            "DEPOSITS_CORE_DATA_DIR": str(self.layout.root),
+            "DEPOSITS_CORE_PORT": str(org.core_port),
+            "DEPOSITS_CORE_GATEWAY_URL": f"http://{self.endpoints.host(gateway_name(org))}:{org.gateway_port}",
+            "PYTHONPATH": str(PROJECT_ROOT),
+            "PYTHONUNBUFFERED": "1",
+        }
+        key = core_api_key(self.layout, org)
+        if key is not None:
+            env["DEPOSITS_CORE_GATEWAY_API_KEY"] = key
+        if self.endpoints.by_name:
+            env["DEPOSITS_CORE_HOST"] = self.endpoints.listen_host
+        # PostgreSQL instead of SQLite: `DEPOSITS_CORE_DATABASE_URL=postgresql://… deposits network up`.
+        inherit = (*INHERITED_ENV, "DEPOSITS_CORE_DATABASE_URL")
+        return Service(
+            name=core_name(org),
+            argv=[sys.executable, "-m", "core"],
+            env=env,
+            ports=(org.core_port,),
+            inherit_env=inherit,
+        )
+
+    def core_services(self) -> list[Service]:
+        return [self.core_service(o) for o in self.core_orgs()]
+
     def books_orgs(self) -> list[Org]:
         """The orgs that keep books: those with a `treasury` identity for the connector (README "The bank's
         books"). Native runtime only: the connector dials the peer at its topology address."""
@@ -179,7 +224,13 @@ class Network:
 
     def all_services(self) -> list[Service]:
         """In start order."""
-        return [*self.fabric_services(), *self.chaincode_services(), *self.gateway_services(), *self.books_services()]
+        return [
+            *self.fabric_services(),
+            *self.chaincode_services(),
+            *self.gateway_services(),
+            *self.core_services(),
+            *self.books_services(),
+        ]
 
     def all_service_names(self) -> list[str]:
         return [s.name for s in self.all_services()]
@@ -219,6 +270,7 @@ class Network:
         self.deploy_chaincode()
         self.start_gateways()
         self.register_currencies()
+        self.start_cores()
 
     def start_gateways(self) -> None:
         for org in self.topology.orgs:
@@ -252,6 +304,26 @@ class Network:
             with urllib.request.urlopen(request, timeout=60):
                 pass
         _say("currencies: " + ", ".join(f"{c} ({d})" for c, d in self.topology.currencies))
+
+    def start_cores(self) -> None:
+        for org in self.core_orgs():
+            self.runtime.start(self.core_service(org))
+        for org in self.core_orgs():
+            url = f"http://127.0.0.1:{org.core_port}/healthz"
+            self._wait(core_name(org), f"answering {url}", functools.partial(answers, url))
+        if self.core_orgs():
+            _say("core: " + ", ".join(f"{o.name} http://127.0.0.1:{o.core_port}" for o in self.core_orgs()))
+
+    def cores_status(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "org": org.name,
+                "name": core_name(org),
+                "url": f"http://127.0.0.1:{org.core_port}",
+                "running": self.runtime.running(core_name(org)),
+            }
+            for org in self.core_orgs()
+        ]
 
     def _chaincode_status(self) -> dict[str, Any]:
         """The committed definition (as the channel has it) and whether each org's server is running."""
@@ -498,4 +570,5 @@ class Network:
             "nodes": nodes,
             "chaincode": self._chaincode_status(),
             "gateways": self.gateways_status(),
+            "cores": self.cores_status(),
         }

@@ -10,11 +10,14 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from network.layout import Layout
+
+# What a native process takes from the environment of the command that starts it.
+INHERITED_ENV = ("PATH", "HOME", "LANG", "TMPDIR", "GOCOVERDIR")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +29,7 @@ class Service:
     env: dict[str, str]
     ports: tuple[int, ...] = ()
     cwd: Path | None = None
-    inherit_env: tuple[str, ...] = field(default=("PATH", "HOME", "LANG", "TMPDIR", "GOCOVERDIR"))
+    inherit_env: tuple[str, ...] = INHERITED_ENV
 
 
 class PortInUseError(RuntimeError):

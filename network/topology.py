@@ -74,6 +74,8 @@ class Org:
     chaincode_server_port: int
     gateway_port: int
     identities: tuple[Identity, ...]
+    # The bank's reference core (core/), for the org that runs one (BankOrg).
+    core_port: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,12 +164,22 @@ class Topology:
             out += [(p.id, p.port), (f"{p.id} chaincode", p.chaincode_port), (f"{p.id} operations", p.ops_port)]
             out += [(f"chaincode server {org.name}", org.chaincode_server_port)]
             out += [(f"gateway {org.name}", org.gateway_port)]
+            if org.core_port is not None:
+                out += [(f"core {org.name}", org.core_port)]
         return out
 
 
 def _shifted(node: _T, offset: int) -> _T:
-    """node with every `*port` field moved by offset (a port added to the topology moves too)."""
-    return replace(node, **{f.name: getattr(node, f.name) + offset for f in fields(node) if f.name.endswith("port")})
+    """node with every `*port` field moved by offset (a port added to the topology moves too; an optional one
+    that is unset stays unset)."""
+    return replace(
+        node,
+        **{
+            f.name: getattr(node, f.name) + offset
+            for f in fields(node)
+            if f.name.endswith("port") and getattr(node, f.name) is not None
+        },
+    )
 
 
 def _org(raw: dict[str, Any]) -> Org:
@@ -181,6 +193,7 @@ def _org(raw: dict[str, Any]) -> Org:
         chaincode_server_port=int(raw["chaincode_server_port"]),
         gateway_port=int(raw["gateway_port"]),
         identities=tuple(Identity(org=name, **i) for i in raw["identities"]),
+        core_port=int(raw["core_port"]) if raw.get("core_port") is not None else None,
     )
 
 

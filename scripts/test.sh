@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+scripts/postgres-setup.sh  # the reference core's tests run on PostgreSQL too
 .venv/bin/ruff check .
 .venv/bin/mypy
 exec .venv/bin/pytest -p no:cacheprovider -ra "$@"

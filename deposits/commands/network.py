@@ -77,6 +77,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     for gw in status.get("gateways", []):
         state = "running" if gw["running"] else "stopped"
         print(f"  gateway {gw['org']:<24} {state:<8} {gw['url']}  (API keys: status --json)")
+    for core in status.get("cores", []):
+        print(f"  core    {core['org']:<24} {'running' if core['running'] else 'stopped':<8} {core['url']}")
     return 0
 
 

@@ -13,7 +13,7 @@ from network.topology import TopologyError
 
 def test_every_group_is_registered() -> None:
     help_text = build_parser().format_help()
-    for group in ("network", "fabric", "chaincode", "demo"):
+    for group in ("network", "fabric", "chaincode", "demo", "core"):
         assert group in help_text
 
 

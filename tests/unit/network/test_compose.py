@@ -35,6 +35,7 @@ def test_every_service_publishes_its_ports_on_loopback_only_under_the_same_numbe
     services = doc["services"]
     expected = {o.orderer.id for o in topo.orgs} | {o.peer.id for o in topo.orgs}
     expected |= {f"chaincode.{o.domain}" for o in topo.orgs} | {f"gateway.{o.domain}" for o in topo.orgs}
+    expected |= {f"core.{o.domain}" for o in topo.orgs if o.core_port is not None}
     assert set(services) == expected
     published = []
     for svc in services.values():

@@ -98,6 +98,8 @@ def test_a_port_base_moves_every_port_by_the_same_offset() -> None:
     assert moved.port_base == 20050 and moved.port_span == topo.port_span
     assert [p - 13000 for _, p in moved.ports()] == [p for _, p in topo.ports()]
     assert moved.org("PlatformOrg").peer.address == f"127.0.0.1:{topo.org('PlatformOrg').peer.port + 13000}"
+    assert moved.org("BankOrg").core_port == 7090 + 13000  # the reference core's port moves too
+    assert moved.org("PlatformOrg").core_port is None  # only BankOrg runs a core
     assert topo.with_port_base(None) is topo
     with pytest.raises(ValueError, match=r"outside 1024\.\.65535"):
         topo.with_port_base(64000)
