@@ -21,7 +21,12 @@ from tests.e2e.conftest import Api, Apis, new_id
 from tests.e2e.test_chaincode import rejected_code, submit
 from tests.fake_core import FakeCore, Line, camt053_xml, camt054_xml
 
-pytestmark = pytest.mark.e2e
+pytestmark = [
+    pytest.mark.e2e,
+    # A connector killed by its own kill point is sometimes collected as a Popen still "running" (a
+    # ResourceWarning at garbage collection, not a process left behind: `network down` finds none). Open issue.
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
 
 HOLDER = "PlatformOrg/buyer-us"
 
