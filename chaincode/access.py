@@ -14,7 +14,8 @@ What a caller may SEE is decided here and nowhere else (the gateway imports thes
 serves outside chaincode queries: the event stream, transaction lookups):
 
     caller                       accounts, their history and redemptions     payments (events)
-    issuer, compliance, auditor  all                                         all
+    issuer, compliance, auditor, all                                         all
+    treasury (the books connector)
     operator (PlatformMSP)       those held by PlatformMSP identities        those touching such an account
     holder                       its own                                     those touching its accounts
     fx_desk (BankMSP)            nothing (it reads quotes, supply, position) none
@@ -48,6 +49,10 @@ class Role(StrEnum):
     OPERATOR = "operator"
     HOLDER = "holder"
     AUDITOR = "auditor"
+    # The bank's books (README "The bank's books"): the core banking system's identity posts ISO 20022
+    # messages to the gateway and may do nothing on chain; the books connector mints, settles and attests.
+    CORE = "core"
+    TREASURY = "treasury"
     FX_DESK = "fx_desk"
 
 
@@ -58,11 +63,15 @@ ROLE_MSP: dict[Role, str] = {
     Role.OPERATOR: "PlatformMSP",
     Role.HOLDER: "PlatformMSP",
     Role.AUDITOR: "AuditorMSP",
+    Role.CORE: "BankMSP",
+    Role.TREASURY: "BankMSP",
     Role.FX_DESK: "BankMSP",
 }
 
+# Systems, not people: their identities are the topology's, never enrolled at runtime (gateway.onboarding).
+SYSTEM_ROLES = (Role.CORE, Role.TREASURY)
 # Roles that see every account, history, redemption and payment.
-SEE_ALL_ROLES = (Role.ISSUER, Role.COMPLIANCE, Role.AUDITOR)
+SEE_ALL_ROLES = (Role.ISSUER, Role.COMPLIANCE, Role.AUDITOR, Role.TREASURY)
 # Roles that may make reads at all (each then sees what the rule below allows; a tuple: messages list them).
 # fx_desk reads the registry, quotes, supply and the position, and no one's accounts.
 READER_ROLES = (*SEE_ALL_ROLES, Role.OPERATOR, Role.HOLDER, Role.FX_DESK)

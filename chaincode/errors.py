@@ -16,6 +16,9 @@ code — the part before the first `": "` — and never the prose after it, whic
     ├── ORDER_EXISTS            funding an order id that is taken
     ├── DUPLICATE_REQUEST       this request_id (per MSP) already committed
     ├── DUPLICATE_RESERVE_REF   this reserve reference already backs a mint
+    ├── DDA_LINKED              this demand-deposit account already links to a token account
+    ├── UNKNOWN_DDA             no token account links to that demand-deposit account
+    ├── UNKNOWN_MINT            no mint waiting for approval with that id
     ├── INVALID_STATE           the transition is not allowed from the current status
     ├── INSUFFICIENT_FUNDS      a debit larger than the balance
     ├── ACCOUNT_FROZEN          a frozen account may neither send nor receive
@@ -43,6 +46,9 @@ class ErrorCode(StrEnum):
     ORDER_EXISTS = "ORDER_EXISTS"
     DUPLICATE_REQUEST = "DUPLICATE_REQUEST"
     DUPLICATE_RESERVE_REF = "DUPLICATE_RESERVE_REF"
+    DDA_LINKED = "DDA_LINKED"
+    UNKNOWN_DDA = "UNKNOWN_DDA"
+    UNKNOWN_MINT = "UNKNOWN_MINT"
     INVALID_STATE = "INVALID_STATE"
     INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS"
     ACCOUNT_FROZEN = "ACCOUNT_FROZEN"

@@ -8,10 +8,12 @@ object is read). Amounts are JSON integers of minor units; ids and references ar
 
     function             kind      arguments                                                   result
     open_account         write     account_id, holder_msp, holder_subject, kyc_ref, request_id Event
+                                   (dda: optional, the core account it is funded from)
     mint                 write     account_id, currency, amount, reserve_ref, request_id        Event
     transfer             write     from_account, to_account, currency, amount, reference,      Event
                                    request_id
     redeem               write     account_id, currency, amount, request_id                    Event (+ redemption_id)
+                                   (payout: optional, {iban} or {account, bic})
     settle_redemption    write     redemption_id, payout_ref, request_id                       Event
     reject_redemption    write     redemption_id, reason, request_id                           Event
     freeze               write     account_id, reason, request_id                              Event
@@ -33,6 +35,16 @@ object is read). Amounts are JSON integers of minor units; ids and references ar
     open_dispute         write     order_id, reason, request_id                                Event
     resolve_dispute      write     order_id, to_seller, to_buyer, request_id                   Event
     get_order            read      order_id                                                    OrderView
+    attest               write     currency, balance, as_of_block, statement_sha256 (nullable), Event
+                                   request_id
+    list_attestations    read      (none: `{}`)                                                AttestationList
+    get_dda_link         read      dda                                                         DdaLinkView
+    approve_mint         write     mint_id, request_id                                         Event (Minted)
+
+A person's mint above the topology's limit answers MintRequested (mint_id, reserve_ref) and mints nothing
+until approve_mint by another BankMSP identity.
+
+An optional field (`dda`, `payout`) may be left out or be null.
     register_currency    write     code, minor_digits, request_id                              Event
     get_currencies       read      (none)                                                      CurrenciesView
     post_quote           write     base, quote, rate (decimal string), valid_until,            Event (+ quote_id)
@@ -56,7 +68,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from enum import StrEnum
 from typing import Any, ClassVar, Self, TypedDict
@@ -89,6 +101,10 @@ class Function(StrEnum):
     OPEN_DISPUTE = "open_dispute"
     RESOLVE_DISPUTE = "resolve_dispute"
     GET_ORDER = "get_order"
+    ATTEST = "attest"
+    APPROVE_MINT = "approve_mint"
+    LIST_ATTESTATIONS = "list_attestations"
+    GET_DDA_LINK = "get_dda_link"
     REGISTER_CURRENCY = "register_currency"
     GET_CURRENCIES = "get_currencies"
     POST_QUOTE = "post_quote"
@@ -114,6 +130,8 @@ class EventType(StrEnum):
     ESCROW_REFUNDED = "EscrowRefunded"
     DISPUTE_OPENED = "DisputeOpened"
     DISPUTE_RESOLVED = "DisputeResolved"
+    BALANCE_ATTESTED = "BalanceAttested"
+    MINT_REQUESTED = "MintRequested"
     CURRENCY_REGISTERED = "CurrencyRegistered"
     QUOTE_POSTED = "QuotePosted"
     CONVERTED = "Converted"
@@ -242,6 +260,21 @@ def optional(inner: Check) -> Check:
     return lambda value, name: None if value is None else inner(value, name)
 
 
+def _dda(value: Any, name: str) -> str:
+    return domain.books.check_dda(string(value, name))
+
+
+def _payout(raw: Any, name: str) -> dict[str, str] | None:
+    """null, or {iban} or {account, bic} (`domain.books.PayoutAccount`)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not raw or not set(raw) <= {"iban", "account", "bic"}:
+        raise _invalid(f"{name} is an object with the fields iban, or account and bic")
+    if not all(isinstance(v, str) for v in raw.values()):
+        raise _invalid(f"{name}'s fields are strings")
+    return domain.books.PayoutAccount(**raw).to_dict()
+
+
 def _account(value: Any, name: str) -> str:
     domain.check_account_id(string(value, name))
     return str(value)
@@ -316,6 +349,7 @@ class OpenAccount(Args):
     holder_subject: str = arg(text(MAX_SUBJECT))
     kyc_ref: str = arg(REFERENCE)
     request_id: str = arg(REQUEST_ID)
+    dda: str | None = arg(optional(_dda), None)  # the core account it is funded from (domain.books)
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,6 +393,11 @@ class Redeem(Args):
     currency: str = arg(CURRENCY)
     amount: int = arg(AMOUNT)
     request_id: str = arg(REQUEST_ID)
+    payout: Mapping[str, str] | None = arg(optional(_payout), None)  # PayoutAccount: {iban} or {account, bic}
+
+    @property
+    def payout_account(self) -> domain.books.PayoutAccount | None:
+        return None if self.payout is None else domain.books.PayoutAccount(**self.payout)
 
 
 @dataclass(frozen=True, slots=True)
@@ -664,6 +703,40 @@ class Payout(Args):
         return sum(line.amount for line in self.lines)
 
 
+# --- the bank's books (chaincode.domain.books) --------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Attest(Args):
+    """The treasury's statement of its books' token liability in one currency, as of a chain block."""
+
+    FUNCTION = Function.ATTEST
+    currency: str = arg(CURRENCY)
+    balance: int = arg(integer(0, domain.MAX_AMOUNT * 1000))
+    as_of_block: int = arg(integer(0, 2**63 - 1))
+    statement_sha256: str | None = arg(optional(matching(domain.books.SHA256_PATTERN)))
+    request_id: str = arg(REQUEST_ID)
+
+
+@dataclass(frozen=True, slots=True)
+class ApproveMint(Args):
+    FUNCTION = Function.APPROVE_MINT
+    mint_id: str = arg(matching(REDEMPTION_ID_PATTERN))
+    request_id: str = arg(REQUEST_ID)
+
+
+@dataclass(frozen=True, slots=True)
+class ListAttestations(GetSupply):
+    FUNCTION = Function.LIST_ATTESTATIONS
+
+
+@dataclass(frozen=True, slots=True)
+class GetDdaLink(Args):
+    FUNCTION = Function.GET_DDA_LINK
+    WRITE = False
+    dda: str = arg(_dda)
+
+
 ARGS: dict[Function, type[Args]] = {
     cls.FUNCTION: cls
     for cls in (
@@ -689,6 +762,10 @@ ARGS: dict[Function, type[Args]] = {
         OpenDispute,
         ResolveDispute,
         GetOrder,
+        Attest,
+        ListAttestations,
+        GetDdaLink,
+        ApproveMint,
         RegisterCurrency,
         GetCurrencies,
         PostQuote,
@@ -744,8 +821,11 @@ class Event:
     are null for AccountOpened/AccountFrozen/AccountUnfrozen; `legs` (see `Leg`) name every account touched
     with its holder; the references are flattened in:
     AccountOpened holder_msp, holder_subject, kyc_ref · Minted reserve_ref · Transferred reference ·
-    RedemptionRequested redemption_id · RedemptionSettled redemption_id, payout_ref ·
-    RedemptionRejected redemption_id, reason · AccountFrozen/AccountUnfrozen reason.
+    RedemptionRequested redemption_id (+ payout_iban | payout_account, payout_bic) ·
+    RedemptionSettled redemption_id, payout_ref ·
+    RedemptionRejected redemption_id, reason · AccountFrozen/AccountUnfrozen reason ·
+    BalanceAttested as_of_block (decimal string), statement_sha256 (when given); amount is the balance ·
+    MintRequested mint_id, reserve_ref (no balance moved) · Minted after approval: + mint_id, approved_by.
     """
 
     type: EventType
@@ -811,6 +891,25 @@ class AccountView(TypedDict):
     kyc_ref: str
     status: str  # "active" | "frozen"
     balances: dict[str, int]  # every currency, minor units
+    dda: str | None  # the core account it is funded from
+
+
+class AttestationView(TypedDict):
+    currency: str
+    balance: int
+    as_of_block: int
+    statement_sha256: str | None
+    tx_id: str
+    timestamp: str
+
+
+class AttestationList(TypedDict):
+    attestations: list[AttestationView]  # by currency, then block
+
+
+class DdaLinkView(TypedDict):
+    dda: str
+    account_id: str
 
 
 class AccountPage(TypedDict):
@@ -857,6 +956,7 @@ class RedemptionView(TypedDict):
     closed_tx_id: str | None
     payout_ref: str | None
     reason: str | None
+    payout_to: dict[str, str] | None  # {iban} or {account, bic}: an external account to pay
 
 
 class MilestoneView(TypedDict):

@@ -23,7 +23,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from chaincode.contract import handle
+from chaincode.contract import make_handler
+from chaincode.domain.books import MINT_APPROVAL_UNITS
 from chaincode.shim import Failure, Handler, HandlerResult, ServerTls, serve
 from chaincode.stub import ChaincodeStub
 
@@ -77,7 +78,9 @@ def main() -> int:
     except OSError as exc:
         print(f"chaincode.server: cannot read its TLS material: {exc}", file=sys.stderr)
         return 2
-    serve(bounded_clock(handle), env["CHAINCODE_SERVER_ADDRESS"], env["CHAINCODE_ID"], tls=tls)
+    # Every org's server is started from the same topology, so every endorser applies the same limit.
+    limit = int(env.get("DEPOSITS_MINT_APPROVAL_LIMIT", MINT_APPROVAL_UNITS))
+    serve(bounded_clock(make_handler(limit)), env["CHAINCODE_SERVER_ADDRESS"], env["CHAINCODE_ID"], tls=tls)
     return 0
 
 

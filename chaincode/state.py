@@ -11,6 +11,9 @@ over a prefix is `[prefix, prefix + "\\U0010ffff")`. Values are canonical JSON.
     redemption~{redemption}                     a redemption (its id is the requesting tx id)
     escrow~{order}                              an order's escrow: its terms, status and what it holds
     reserve~{reserve_ref}                       the mint that reserve reference backed
+    dda~{dda}                                   the token account a DDA links to {"account_id": …}
+    attestation~{currency}~{block}~{tx}         the bank's attestation of its books (block zero-padded)
+    mint-request~{mint}                         a direct mint above the limit, waiting for its checker
     request~{msp}~{request_id}                  the result of a committed write: the exactly-once guard
     supply-minted~{currency}~{tx}               one mint's amount
     supply-redeemed~{currency}~{tx}             one settled redemption's amount
@@ -82,6 +85,9 @@ HISTORY = "history"
 REDEMPTION = "redemption"
 ESCROW = "escrow"
 RESERVE = "reserve"
+DDA = "dda"
+ATTESTATION = "attestation"
+MINT_REQUEST = "mint-request"
 REQUEST = "request"
 SUPPLY_MINTED = "supply-minted"
 SUPPLY_REDEEMED = "supply-redeemed"
@@ -128,6 +134,7 @@ def account_to_state(account: domain.Account) -> dict[str, Any]:
         "holder_subject": account.holder_subject,
         "kyc_ref": account.kyc_ref,
         "status": str(account.status),
+        "dda": account.dda,
     }
 
 
@@ -138,6 +145,7 @@ def account_from_state(raw: Mapping[str, Any]) -> domain.Account:
         holder_subject=raw["holder_subject"],
         kyc_ref=raw["kyc_ref"],
         status=domain.AccountStatus(raw["status"]),
+        dda=raw.get("dda"),  # accounts opened before DDA links have none
     )
 
 
@@ -152,6 +160,7 @@ def redemption_to_state(redemption: domain.Redemption) -> dict[str, Any]:
         "closed_tx_id": redemption.closed_tx_id,
         "payout_ref": redemption.payout_ref,
         "reason": redemption.reason,
+        "payout_to": None if redemption.payout_to is None else redemption.payout_to.to_dict(),
     }
 
 
@@ -166,6 +175,7 @@ def redemption_from_state(raw: Mapping[str, Any]) -> domain.Redemption:
         closed_tx_id=raw["closed_tx_id"],
         payout_ref=raw["payout_ref"],
         reason=raw["reason"],
+        payout_to=None if raw.get("payout_to") is None else domain.books.PayoutAccount(**raw["payout_to"]),
     )
 
 
@@ -479,6 +489,51 @@ class Books:
             )
         record = {"tx_id": self.tx_id, "account_id": account_id, "currency": amount.currency.code}
         await self._put(key, {**record, "amount": amount.minor})
+
+    # the bank's books
+
+    async def dda_account(self, dda: str) -> str | None:
+        """The token account `dda` links to, or None."""
+        raw = await self._get(composite_key(DDA, dda))
+        return None if raw is None else str(raw["account_id"])
+
+    async def link_dda(self, dda: str, account_id: str) -> None:
+        """Raises ContractError(DDA_LINKED) when the DDA already links to an account."""
+        linked = await self.dda_account(dda)
+        if linked is not None:
+            raise ContractError(ErrorCode.DDA_LINKED, f"dda {dda} already links to account {linked}")
+        await self._put(composite_key(DDA, dda), {"account_id": account_id})
+
+    async def mint_request(self, mint_id: str) -> domain.books.MintRequest:
+        """Raises ContractError(UNKNOWN_MINT)."""
+        raw = await self._get(composite_key(MINT_REQUEST, mint_id))
+        if raw is None:
+            raise ContractError(ErrorCode.UNKNOWN_MINT, f"no mint {mint_id} waits for approval")
+        return domain.books.MintRequest(**raw)
+
+    async def put_mint_request(self, request: domain.books.MintRequest) -> None:
+        await self._put(
+            composite_key(MINT_REQUEST, request.id),
+            {f: getattr(request, f) for f in domain.books.MintRequest.__dataclass_fields__},
+        )
+
+    async def put_attestation(self, attestation: domain.books.Attestation) -> None:
+        key = composite_key(ATTESTATION, attestation.currency, f"{attestation.as_of_block:020d}", attestation.tx_id)
+        await self._put(
+            key,
+            {
+                "currency": attestation.currency,
+                "balance": attestation.balance,
+                "as_of_block": attestation.as_of_block,
+                "statement_sha256": attestation.statement_sha256,
+                "tx_id": attestation.tx_id,
+                "timestamp": attestation.timestamp,
+            },
+        )
+
+    async def attestations(self) -> list[domain.books.Attestation]:
+        """Every attestation, by currency and block."""
+        return [domain.books.Attestation(**raw) for _, raw in await self._range(ATTESTATION)]
 
     # exactly once
 

@@ -8,12 +8,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from deposits.commands import bench as bench_commands
+from deposits.commands import books as books_commands
 from deposits.commands import core as core_commands
 from deposits.commands import network as network_commands
 from network.layout import default_data_dir
 from network.topology import DEFAULT_TOPOLOGY
 
-GROUPS = (network_commands, bench_commands, core_commands)
+GROUPS = (network_commands, bench_commands, core_commands, books_commands)
 EXPECTED_FAILURES: tuple[type[BaseException], ...] = tuple(e for g in GROUPS for e in g.EXPECTED_FAILURES)
 
 

@@ -9,6 +9,8 @@ import sys
 
 import uvicorn
 
+from books import BooksStore
+from books.settings import books_db
 from gateway import fabric
 from gateway.api.app import create_app
 from gateway.api.deps import Components
@@ -81,6 +83,8 @@ def main() -> int:
     )
     members.import_topology(ensure_api_keys(layout, org))
     directory = Directory(topology, layout, org, members)
+    # The org whose treasury identity runs the books connector keeps books; its store is the connector's.
+    books_store = BooksStore(books_db(settings.data_dir)) if any(i.role == "treasury" for i in org.identities) else None
     components = Components(
         directory,
         ledger,
@@ -89,6 +93,7 @@ def main() -> int:
         members,
         OfflineSigning(ledger, directory.service, commit_timeout=settings.commit_timeout),
         steps,
+        books=books_store,
     )
     limits = FrontDoorLimits(
         body_limit=settings.body_limit,
@@ -118,6 +123,8 @@ def main() -> int:
         ledger.close()
         store.close()
         member_store.close()
+        if books_store is not None:
+            books_store.close()
     return 0
 
 

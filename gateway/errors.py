@@ -15,6 +15,8 @@
     │   ├── SigningMode          422 SIGNING_MODE (`Signing: offline` from a member whose key the gateway
     │   │                        holds, or a member with its own key writing without it)
     │   └── IdempotencyKeyReused 422 IDEMPOTENCY_KEY_REUSED (same key, different request)
+    ├── InvalidMessage           400 INVALID_MESSAGE (an ISO 20022 message that breaks its schema: the path)
+    ├── NoBooks                  404 NO_BOOKS (this org's gateway keeps no books)
     ├── MemberExists             409 MEMBER_EXISTS (a member of that name is enrolled already)
     ├── TopologyIdentity         409 TOPOLOGY_IDENTITY (the topology's own identities are not revoked here)
     ├── UnknownMember            404 UNKNOWN_MEMBER (no such member of this org)
@@ -52,6 +54,9 @@ CHAINCODE_STATUS: dict[str, int] = {
     "ORDER_EXISTS": 409,
     "DUPLICATE_REQUEST": 409,
     "DUPLICATE_RESERVE_REF": 409,
+    "DDA_LINKED": 409,
+    "UNKNOWN_DDA": 404,
+    "UNKNOWN_MINT": 404,
     "INVALID_STATE": 409,
     "INSUFFICIENT_FUNDS": 422,
     "ACCOUNT_FROZEN": 422,
@@ -121,6 +126,21 @@ class Forbidden(ServiceError):
 class BadRequest(ServiceError):
     status = 400
     code = "INVALID_ARGUMENT"
+
+
+class InvalidMessage(ServiceError):
+    """An ISO 20022 message that does not parse or breaks a rule of its schema; the detail starts with the
+    path of the first error (`/Document/…`)."""
+
+    status = 400
+    code = "INVALID_MESSAGE"
+
+
+class NoBooks(ServiceError):
+    """This gateway keeps no books (only the bank's org runs a books connector)."""
+
+    status = 404
+    code = "NO_BOOKS"
 
 
 class UnknownHolder(BadRequest):

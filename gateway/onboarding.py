@@ -21,7 +21,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from chaincode.access import ROLE_MSP
+from chaincode.access import ROLE_MSP, SYSTEM_ROLES
 from gateway.ca import CertificateAuthority, Revoked
 from gateway.directory import NAME_PATTERN, Caller
 from gateway.errors import BadRequest, InvalidCsr, MemberExists, TopologyIdentity, UnknownApiKey, UnknownMember
@@ -127,7 +127,7 @@ class Members:
     # --- enrollment --------------------------------------------------------------------------------------
 
     def enrollable_roles(self) -> list[str]:
-        return sorted(r.value for r, msp in ROLE_MSP.items() if msp == self.org.msp_id)
+        return sorted(r.value for r, msp in ROLE_MSP.items() if msp == self.org.msp_id and r not in SYSTEM_ROLES)
 
     def enroll(self, name: str, role: str, legal_name: str, country: str, csr_pem: str | None = None) -> Enrolled:
         """Enroll a member. Raises BadRequest (a role this org does not grant, a name that is no slug),

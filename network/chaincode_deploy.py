@@ -105,6 +105,7 @@ class ChaincodeDeployer:
                 "CHAINCODE_TLS_KEY_FILE": str(tls.key),
                 # Only the org's own peer dials it; its TLS pair is from the org's TLS CA.
                 "CHAINCODE_TLS_CLIENT_CA_FILE": str(crypto.tls_ca_cert),
+                "DEPOSITS_MINT_APPROVAL_LIMIT": str(self.topology.chaincode.mint_approval_limit),
                 "PYTHONPATH": str(PROJECT_ROOT),
                 "PYTHONUNBUFFERED": "1",
             },

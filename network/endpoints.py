@@ -50,3 +50,8 @@ def gateway_name(org: Org) -> str:
 def core_name(org: Org) -> str:
     """The service name of org's reference core (core/)."""
     return f"core.{org.domain}"
+
+
+def books_name(org: Org) -> str:
+    """The service name of an org's books connector."""
+    return f"books.{org.domain}"

@@ -39,6 +39,9 @@ class NativeRuntime:
 
     def pid(self, name: str) -> int | None:
         """The pid of our running process for name, or None."""
+        child = self._children.get(name)
+        if child is not None and child.poll() is not None:
+            return None  # our own child has exited: its Popen reaps it (so it never warns at collection)
         path = self.layout.pid(name)
         try:
             pid_s, started = path.read_text().split()
@@ -85,6 +88,9 @@ class NativeRuntime:
                 break
             time.sleep(0.01)
         self.layout.pid(svc.name).write_text(f"{proc.pid} {started}\n")
+        previous = self._children.get(svc.name)
+        if previous is not None:
+            previous.poll()  # an earlier run that died (reaped by `_is_zombie`): let its Popen know
         self._children[svc.name] = proc
         return proc.pid
 

@@ -21,7 +21,7 @@ from gateway.directory import ensure_api_keys
 from network import configtx, pki
 from network.chaincode_deploy import PROJECT_ROOT, ChaincodeDeployer
 from network.channel_config import parse_config_block
-from network.endpoints import RUNTIMES, Endpoints, core_name, gateway_name
+from network.endpoints import RUNTIMES, Endpoints, books_name, core_name, gateway_name
 from network.fabric_build import ensure_binaries, sampleconfig_dir
 from network.fabric_cli import FabricCommandError, FabricTools
 from network.health import accepts, answers, healthz, is_healthy, metric, poll, wait_ready
@@ -193,9 +193,44 @@ class Network:
     def core_services(self) -> list[Service]:
         return [self.core_service(o) for o in self.core_orgs()]
 
+    def books_orgs(self) -> list[Org]:
+        """The orgs that keep books: those with a `treasury` identity for the connector (README "The bank's
+        books"). Native runtime only: the connector dials the peer at its topology address."""
+        if self.endpoints.by_name:
+            return []
+        return [o for o in self.topology.orgs if any(i.role == "treasury" for i in o.identities)]
+
+    def books_service(self, org: Org, core_url: str | None = None, kill_at: str | None = None) -> Service:
+        """The org's books connector (`python -m books`); `core_url`: the core's ISO 20022 endpoint."""
+        env = {
+            "DEPOSITS_BOOKS_ORG": org.name,
+            "DEPOSITS_BOOKS_DATA_DIR": str(self.layout.root),
+            "DEPOSITS_BOOKS_TOPOLOGY": str(self.topology_path),
+            "PYTHONPATH": str(PROJECT_ROOT),
+            "PYTHONUNBUFFERED": "1",
+        }
+        # The org's reference core when the topology gives it one (`core_port`); a bank names its own core.
+        core_port = getattr(org, "core_port", None)
+        if core_url is None and core_port is not None:
+            core_url = f"http://127.0.0.1:{core_port}"
+        if core_url is not None:
+            env["DEPOSITS_BOOKS_CORE_URL"] = core_url
+        if kill_at is not None:
+            env["DEPOSITS_BOOKS_KILL_AT"] = kill_at
+        return Service(name=books_name(org), argv=[sys.executable, "-m", "books"], env=env, ports=())
+
+    def books_services(self) -> list[Service]:
+        return [self.books_service(o) for o in self.books_orgs()]
+
     def all_services(self) -> list[Service]:
         """In start order."""
-        return [*self.fabric_services(), *self.chaincode_services(), *self.gateway_services(), *self.core_services()]
+        return [
+            *self.fabric_services(),
+            *self.chaincode_services(),
+            *self.gateway_services(),
+            *self.core_services(),
+            *self.books_services(),
+        ]
 
     def all_service_names(self) -> list[str]:
         return [s.name for s in self.all_services()]
@@ -245,6 +280,9 @@ class Network:
             url = f"http://127.0.0.1:{org.gateway_port}/healthz"
             self._wait(gateway_name(org), f"answering {url}", functools.partial(answers, url))
         _say("gateways: " + ", ".join(f"{o.name} http://127.0.0.1:{o.gateway_port}" for o in self.topology.orgs))
+        for svc in self.books_services():
+            self.runtime.start(svc)
+            _say(f"books connector {svc.name} started")
 
     def register_currencies(self) -> None:
         """The topology's currencies in the ledger's registry, registered by BankOrg's issuer through its

@@ -98,6 +98,8 @@ class ChaincodeDefinition:
     name: str
     version: str
     endorsement_policy: str
+    # Whole units of a currency above which a person's direct mint waits for a second BankMSP identity.
+    mint_approval_limit: int = 10_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,7 +220,10 @@ def _read_topology(path: Path) -> Topology:
         raft=Raft(**chan["raft"]),
         batch_timeout=chan["batch_timeout"],
         chaincode=ChaincodeDefinition(
-            name=cc["name"], version=str(cc["version"]), endorsement_policy=cc["endorsement_policy"]
+            name=cc["name"],
+            version=str(cc["version"]),
+            endorsement_policy=cc["endorsement_policy"],
+            mint_approval_limit=int(cc.get("mint_approval_limit", 10_000_000)),
         ),
         orgs=tuple(_org(o) for o in raw["orgs"]),
         currencies=tuple((str(c["code"]), int(c["minor_digits"])) for c in raw.get("currencies") or ()),

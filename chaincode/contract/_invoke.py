@@ -6,50 +6,59 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from chaincode import access
-from chaincode.contract import accounts, escrow, fx, payouts, redemptions
+from chaincode.contract import accounts, books, escrow, fx, payouts, redemptions
 from chaincode.contract._tx import Err, Handlers, InvokeResult, Ok, Tx
+from chaincode.domain.books import MINT_APPROVAL_UNITS
 from chaincode.errors import ContractError, ErrorCode
 from chaincode.protocol import ARGS, Args, Function
 from chaincode.state import Books, canonical_json
 from chaincode.stub import ChaincodeStub
 
 if TYPE_CHECKING:
-    from chaincode.shim import HandlerResult
+    from chaincode.shim import Handler, HandlerResult
 
 # Keyed by the exact argument class (Unfreeze extends Freeze: each has its own entry).
 _HANDLERS: Handlers = {
     **accounts.HANDLERS,
     **redemptions.HANDLERS,
     **escrow.HANDLERS,
+    **books.HANDLERS,
     **fx.HANDLERS,
     **payouts.HANDLERS,
 }
 
 
-async def invoke(stub: ChaincodeStub) -> InvokeResult:
-    """Run the transaction `stub.args` names as `stub.creator`.
+async def invoke(stub: ChaincodeStub, *, mint_approval_units: int = MINT_APPROVAL_UNITS) -> InvokeResult:
+    """Run the transaction `stub.args` names as `stub.creator`; `mint_approval_units`: the maker-checker limit.
 
     Contract errors come back as `Err("CODE: message")`, never raised. ShimError (the peer refused a
     ledger call) and ValueError (a malformed proposal: no creator or timestamp) propagate.
     """
     try:
         args = _parse(stub.args)
-        tx = Tx(Books(stub), stub, access.caller_of(stub.creator))
+        tx = Tx(Books(stub), stub, access.caller_of(stub.creator), mint_approval_units)
         return Ok(canonical_json(await _dispatch(tx, args)))
     except ContractError as exc:
         return Err(str(exc))
 
 
-async def handle(stub: ChaincodeStub) -> HandlerResult:
-    """`invoke` as a `chaincode.shim.Handler`, for the chaincode server."""
-    # Imported here so that in-memory users of the contract (unit tests, the gateway's fake) need no gRPC.
-    from chaincode.shim import Failure, Success
+def make_handler(mint_approval_units: int = MINT_APPROVAL_UNITS) -> Handler:
+    """`invoke` as a `chaincode.shim.Handler`, for the chaincode server, with the network's mint limit."""
 
-    match await invoke(stub):
-        case Ok(payload=payload):
-            return Success(payload)
-        case Err(message=message):
-            return Failure(message)
+    async def handler(stub: ChaincodeStub) -> HandlerResult:
+        # Imported here so that in-memory users of the contract (unit tests, the gateway's fake) need no gRPC.
+        from chaincode.shim import Failure, Success
+
+        match await invoke(stub, mint_approval_units=mint_approval_units):
+            case Ok(payload=payload):
+                return Success(payload)
+            case Err(message=message):
+                return Failure(message)
+
+    return handler
+
+
+handle = make_handler()
 
 
 def _parse(raw: Sequence[bytes]) -> Args:

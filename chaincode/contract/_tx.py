@@ -38,6 +38,8 @@ class Tx:
     books: Books
     stub: ChaincodeStub
     caller: Caller
+    # Whole units above which a person's direct mint waits for a checker (`domain.books.needs_approval`).
+    mint_approval_units: int = domain.books.MINT_APPROVAL_UNITS
 
 
 # A concept module's transaction functions, by the exact class of their arguments.

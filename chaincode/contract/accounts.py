@@ -11,6 +11,7 @@ from chaincode.protocol import (
     AccountHistory,
     AccountPage,
     AccountView,
+    ApproveMint,
     Event,
     EventType,
     Freeze,
@@ -30,14 +31,21 @@ from chaincode.protocol import (
 
 
 async def open_account(tx: Tx, args: OpenAccount) -> dict[str, object]:
-    """BankMSP issuer. Raises ContractError(UNAUTHORIZED, DUPLICATE_REQUEST, ACCOUNT_EXISTS)."""
+    """BankMSP issuer; with `dda`, the account is the one that DDA's fundings mint to.
+
+    Raises ContractError(UNAUTHORIZED, DUPLICATE_REQUEST, ACCOUNT_EXISTS, DDA_LINKED).
+    """
     access.require_role(tx.caller, Role.ISSUER)
     await tx.books.check_request(tx.caller.msp_id, args.request_id)
     if await tx.books.find_account(args.account_id) is not None:
         raise ContractError(ErrorCode.ACCOUNT_EXISTS, f"account {args.account_id} already exists")
-    account = domain.Account(args.account_id, args.holder_msp, args.holder_subject, args.kyc_ref)
+    account = domain.Account(args.account_id, args.holder_msp, args.holder_subject, args.kyc_ref, dda=args.dda)
+    if args.dda is not None:
+        await tx.books.link_dda(args.dda, account.id)
     await tx.books.open_account(account)
     references = {"holder_msp": args.holder_msp, "holder_subject": args.holder_subject, "kyc_ref": args.kyc_ref}
+    if args.dda is not None:
+        references["dda"] = args.dda
     event = Event(
         EventType.ACCOUNT_OPENED,
         tx.books.tx_id,
@@ -50,28 +58,74 @@ async def open_account(tx: Tx, args: OpenAccount) -> dict[str, object]:
 
 
 async def mint(tx: Tx, args: Mint) -> dict[str, object]:
-    """BankMSP issuer. Raises ContractError(UNAUTHORIZED, DUPLICATE_REQUEST, UNKNOWN_ACCOUNT, ACCOUNT_FROZEN,
-    DUPLICATE_RESERVE_REF)."""
-    access.require_role(tx.caller, Role.ISSUER)
+    """BankMSP issuer (a person), or treasury (the books connector, `reserve_ref` = the core's booking
+    reference). A reference backs one mint, whoever asks. Raises ContractError(UNAUTHORIZED, DUPLICATE_REQUEST,
+    UNKNOWN_ACCOUNT, ACCOUNT_FROZEN, DUPLICATE_RESERVE_REF)."""
+    access.require_role(tx.caller, Role.ISSUER, Role.TREASURY)
     await tx.books.check_request(tx.caller.msp_id, args.request_id)
     account = await tx.books.account(args.account_id)
     account.check_can_receive()
     amount = await tx.books.amount(args.currency, args.amount)
     await tx.books.claim_reserve(args.reserve_ref, account.id, amount)
-    await tx.books.credit(account.id, amount)
-    await tx.books.add_minted(amount)
-    await tx.books.add_history(account.id, entry(tx, EventType.MINTED, amount, +1, None, args.reserve_ref))
+    if tx.caller.role is Role.ISSUER and domain.books.needs_approval(
+        amount.minor, amount.currency.minor_digits, tx.mint_approval_units
+    ):
+        return await _request_mint(tx, args, account)
+    return await _credit_mint(tx, args.request_id, account, amount, args.reserve_ref, {})
+
+
+async def _request_mint(tx: Tx, args: Mint, account: domain.Account) -> dict[str, object]:
+    """Maker-checker: the mint waits, its reference claimed (no one else mints against it meanwhile)."""
+    request = domain.books.MintRequest(
+        tx.books.tx_id, account.id, args.currency, args.amount, args.reserve_ref, tx.caller.msp_id, tx.caller.subject
+    )
+    await tx.books.put_mint_request(request)
     event = Event(
-        EventType.MINTED,
+        EventType.MINT_REQUESTED,
         tx.books.tx_id,
         args.request_id,
         (account.id,),
-        amount.currency.code,
-        amount.minor,
-        {"reserve_ref": args.reserve_ref},
-        (leg(account, amount.minor),),
+        args.currency,
+        args.amount,
+        {"reserve_ref": args.reserve_ref, "mint_id": request.id},
+        (leg(account, None),),
     )
     return await done(tx, args.request_id, event)
+
+
+async def approve_mint(tx: Tx, args: ApproveMint) -> dict[str, object]:
+    """BankMSP issuer or compliance, not the maker: the waiting mint's tokens now exist.
+
+    Raises ContractError(UNAUTHORIZED, DUPLICATE_REQUEST, UNKNOWN_MINT, INVALID_STATE, ACCOUNT_FROZEN).
+    """
+    access.require_role(tx.caller, Role.ISSUER, Role.COMPLIANCE)
+    await tx.books.check_request(tx.caller.msp_id, args.request_id)
+    request = (await tx.books.mint_request(args.mint_id)).approve(tx.caller.msp_id, tx.caller.subject)
+    account = await tx.books.account(request.account_id)
+    account.check_can_receive()
+    await tx.books.put_mint_request(request)
+    amount = await tx.books.amount(request.currency, request.amount)
+    extra = {"mint_id": request.id, "approved_by": tx.caller.subject}
+    return await _credit_mint(tx, args.request_id, account, amount, request.reserve_ref, extra)
+
+
+async def _credit_mint(
+    tx: Tx, request_id: str, account: domain.Account, amount: domain.Amount, reserve_ref: str, extra: dict[str, str]
+) -> dict[str, object]:
+    await tx.books.credit(account.id, amount)
+    await tx.books.add_minted(amount)
+    await tx.books.add_history(account.id, entry(tx, EventType.MINTED, amount, +1, None, reserve_ref))
+    event = Event(
+        EventType.MINTED,
+        tx.books.tx_id,
+        request_id,
+        (account.id,),
+        amount.currency.code,
+        amount.minor,
+        {"reserve_ref": reserve_ref, **extra},
+        (leg(account, amount.minor),),
+    )
+    return await done(tx, request_id, event)
 
 
 async def transfer(tx: Tx, args: Transfer) -> dict[str, object]:
@@ -156,6 +210,7 @@ async def _account_view(tx: Tx, account: domain.Account) -> AccountView:
         "kyc_ref": account.kyc_ref,
         "status": str(account.status),
         "balances": await tx.books.balances(account.id),
+        "dda": account.dda,
     }
 
 
@@ -235,6 +290,7 @@ async def get_supply(tx: Tx, args: GetSupply) -> SupplyView:
 HANDLERS: Handlers = {
     OpenAccount: open_account,
     Mint: mint,
+    ApproveMint: approve_mint,
     Transfer: transfer,
     Freeze: freeze,
     Unfreeze: unfreeze,

@@ -36,6 +36,7 @@ async def redeem(tx: Tx, args: Redeem) -> dict[str, object]:
         amount=amount.minor,
         status=domain.RedemptionStatus.PENDING,
         requested_tx_id=tx.books.tx_id,
+        payout_to=args.payout_account,
     )
     await tx.books.put_redemption(redemption)
     await tx.books.add_history(account.id, entry(tx, EventType.REDEMPTION_REQUESTED, amount, -1, None, redemption.id))
@@ -46,18 +47,28 @@ async def redeem(tx: Tx, args: Redeem) -> dict[str, object]:
         (account.id,),
         amount.currency.code,
         amount.minor,
-        {"redemption_id": redemption.id},
+        {"redemption_id": redemption.id, **_payout_references(redemption)},
         (leg(account, -amount.minor),),
     )
     return await done(tx, args.request_id, event)
 
 
+def _payout_references(redemption: domain.Redemption) -> dict[str, str]:
+    """The external account a redemption names, for the books connector that pays it."""
+    target = redemption.payout_to
+    return {} if target is None else {f"payout_{k}": v for k, v in target.to_dict().items()}
+
+
+# Who closes a redemption: a person at the bank, or the books connector once the core has answered.
+_CLOSERS = (Role.ISSUER, Role.TREASURY)
+
+
 async def settle_redemption(tx: Tx, args: SettleRedemption) -> dict[str, object]:
-    """BankMSP issuer: the payout was made; the burned tokens leave the supply.
+    """BankMSP issuer or treasury: the payout was made; the burned tokens leave the supply.
 
     Raises ContractError(UNAUTHORIZED, DUPLICATE_REQUEST, UNKNOWN_REDEMPTION, INVALID_STATE).
     """
-    access.require_role(tx.caller, Role.ISSUER)
+    access.require_role(tx.caller, *_CLOSERS)
     await tx.books.check_request(tx.caller.msp_id, args.request_id)
     redemption = (await tx.books.redemption(args.redemption_id)).settle(tx.books.tx_id, args.payout_ref)
     account = await tx.books.account(redemption.account_id)
@@ -77,12 +88,12 @@ async def settle_redemption(tx: Tx, args: SettleRedemption) -> dict[str, object]
 
 
 async def reject_redemption(tx: Tx, args: RejectRedemption) -> dict[str, object]:
-    """BankMSP issuer: no payout; the tokens return to the account, even a frozen one (that restores what the
-    holder had; the freeze still stops the tokens moving on).
+    """BankMSP issuer or treasury: no payout; the tokens return to the account, even a frozen one (that
+    restores what the holder had; the freeze still stops the tokens moving on).
 
     Raises ContractError(UNAUTHORIZED, DUPLICATE_REQUEST, UNKNOWN_REDEMPTION, INVALID_STATE).
     """
-    access.require_role(tx.caller, Role.ISSUER)
+    access.require_role(tx.caller, *_CLOSERS)
     await tx.books.check_request(tx.caller.msp_id, args.request_id)
     redemption = (await tx.books.redemption(args.redemption_id)).reject(tx.books.tx_id, args.reason)
     amount = await tx.books.amount(redemption.currency, redemption.amount)
@@ -124,6 +135,7 @@ async def get_redemption(tx: Tx, args: GetRedemption) -> RedemptionView:
         "closed_tx_id": raw["closed_tx_id"],
         "payout_ref": raw["payout_ref"],
         "reason": raw["reason"],
+        "payout_to": raw["payout_to"],
     }
 
 

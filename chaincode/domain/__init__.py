@@ -5,13 +5,14 @@
     redemptions  Redemption and its transitions (pending → settled | rejected)
     supply       Supply and its invariant
     escrow       Order (marketplace escrow) and its transitions; used as `chaincode.domain.escrow`
+    books        DDA links, payout accounts and attestations of the bank's books; as `chaincode.domain.books`
     fx           Rate (an exact ratio), Quote and the conversion it prices; used as `chaincode.domain.fx`
 
 Every rule raises `ContractError` with a stable code. The names below are the package's public surface;
 `chaincode.domain.X` is the way to reach them.
 """
 
-from chaincode.domain import escrow, fx
+from chaincode.domain import books, escrow, fx
 from chaincode.domain.accounts import ACCOUNT_ID_PATTERN, Account, AccountStatus, check_account_id, debit
 from chaincode.domain.money import (
     CURRENCY_CODE_PATTERN,
@@ -38,6 +39,7 @@ __all__ = [
     "Redemption",
     "RedemptionStatus",
     "Supply",
+    "books",
     "check_account_id",
     "check_currency_code",
     "check_minor",

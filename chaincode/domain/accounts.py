@@ -35,6 +35,7 @@ class Account:
     holder_subject: str
     kyc_ref: str
     status: AccountStatus = AccountStatus.ACTIVE
+    dda: str | None = None  # the demand-deposit account in the bank's core it is funded from (domain.books)
 
     def freeze(self) -> Account:
         """Raises ContractError(INVALID_STATE) when already frozen."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from chaincode.domain.books import PayoutAccount
 from chaincode.errors import ContractError, ErrorCode
 
 
@@ -27,6 +28,8 @@ class Redemption:
     closed_tx_id: str | None = None
     payout_ref: str | None = None
     reason: str | None = None
+    # An external account to pay; None: the account's linked DDA, or by hand (README "The bank's books").
+    payout_to: PayoutAccount | None = None
 
     def settle(self, tx_id: str, payout_ref: str) -> Redemption:
         """Raises ContractError(INVALID_STATE) unless pending."""

@@ -99,7 +99,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     net = _network(args)
     try:
-        run_demo(net.gateways_status())
+        # The bank's reference core, when the topology runs one: the demo then funds tokens from it.
+        core_port = getattr(net.topology.org("BankOrg"), "core_port", None)
+        run_demo(net.gateways_status(), core_url=None if core_port is None else f"http://127.0.0.1:{core_port}")
     except DemoError as exc:
         print(f"demo failed: {exc}", file=sys.stderr)
         return 1

@@ -37,7 +37,7 @@ _STATUS_CHANGE = problem_responses(WRITE, (ErrorCode.UNKNOWN_ACCOUNT, ErrorCode.
     "",
     status_code=201,
     dependencies=[require_role(Role.ISSUER)],
-    responses=problem_responses(WRITE, (UnknownHolder, ErrorCode.ACCOUNT_EXISTS)),
+    responses=problem_responses(WRITE, (UnknownHolder, ErrorCode.ACCOUNT_EXISTS, ErrorCode.DDA_LINKED)),
 )
 def open_account(
     body: AccountCreate, caller: CallerDep, c: ComponentsDep, response: Response, key: IdempotencyKey = None
@@ -48,9 +48,9 @@ def open_account(
     msp, subject = holder
 
     def build(request_id: str) -> protocol.Args:
-        return protocol.OpenAccount(body.id, msp, subject, body.kyc_ref, request_id)
+        return protocol.OpenAccount(body.id, msp, subject, body.kyc_ref, request_id, body.dda)
 
-    echo = {"account": body.id, "holder": body.holder, "holder_msp": msp, "holder_subject": subject}
+    echo = {"account": body.id, "holder": body.holder, "holder_msp": msp, "holder_subject": subject, "dda": body.dda}
     return AccountOpened.model_validate(written(c.writes.write(caller, key, build, lambda r, s: echo), response))
 
 

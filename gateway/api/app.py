@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway.api import (
     accounts,
+    books,
     events,
     fx,
     identity,
@@ -145,6 +146,11 @@ def create_app(
     def metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
+    if components.books is not None:
+        kept = components.books
+        Gauge(
+            "books_reconciliation_breaks", "breaks in the latest reconciliation of chain and books", registry=registry
+        ).set_function(lambda: len((kept.report() or {}).get("breaks", [])))
     for module in (
         identity,
         members,
@@ -157,6 +163,7 @@ def create_app(
         orders,
         ledger_routes,
         events,
+        books,
     ):
         app.include_router(module.router)
     install_console(app, web)

@@ -9,6 +9,7 @@ from fastapi import Depends, Header, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 
 from chaincode.access import Role
+from gateway.books_port import BooksPort
 from gateway.currencies import CurrencyRegistry
 from gateway.directory import Caller, Directory
 from gateway.errors import Forbidden, Unauthenticated
@@ -29,6 +30,7 @@ class Components:
     members: Members | None = None  # None: this gateway enrolls nobody (tools, some tests)
     signing: OfflineSigning | None = None  # None: no offline signing (then no member can need it)
     steps: StepTimes | None = None  # the Fabric steps' timings, exported on /metrics (None: not measured)
+    books: BooksPort | None = None  # the books connector's store: only the bank's gateway keeps books
     currencies: CurrencyRegistry = field(init=False)  # the ledger's registry, read as the service identity
 
     def __post_init__(self) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import base64
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Path, Response
 from fastapi.responses import JSONResponse
 
 from chaincode import protocol
@@ -17,7 +17,7 @@ from gateway.api.fx import QUOTE_FAILURES
 from gateway.api.money import to_decimal, to_minor
 from gateway.api.problems import MONEY, WRITE, problem_responses
 from gateway.api.results import written
-from gateway.api.schemas import MintCreate, Minted, SigningStarted, TransferCreate, Transferred
+from gateway.api.schemas import TX_ID_PATTERN, MintCreate, Minted, SigningStarted, TransferCreate, Transferred
 from gateway.errors import SigningMode
 from gateway.service import WriteService
 
@@ -27,6 +27,7 @@ router = APIRouter(tags=["payments"])
 @router.post(
     "/v1/mints",
     status_code=201,
+    response_model_exclude_none=True,  # mint_id only on a mint that waits for its checker
     dependencies=[require_role(Role.ISSUER)],
     responses=problem_responses(
         WRITE, MONEY, (ErrorCode.UNKNOWN_ACCOUNT, ErrorCode.ACCOUNT_FROZEN, ErrorCode.DUPLICATE_RESERVE_REF)
@@ -35,18 +36,55 @@ router = APIRouter(tags=["payments"])
 def mint(
     body: MintCreate, caller: CallerDep, c: ComponentsDep, response: Response, key: IdempotencyKey = None
 ) -> Minted:
+    """Above the topology's limit (`chaincode.mint_approval_limit`) the mint waits for a checker."""
     minor = to_minor(c, body.amount, body.currency)
     echo = body.model_dump()
+
+    def present(result: dict[str, Any], _: object) -> dict[str, Any]:
+        if result.get("type") == "MintRequested":
+            return {**echo, "mint_status": "pending_approval", "mint_id": result["mint_id"]}
+        return echo
+
     return Minted.model_validate(
         written(
             c.writes.write(
                 caller,
                 key,
                 lambda rid: protocol.Mint(body.account, body.currency, minor, body.reserve_ref, rid),
-                lambda r, s: echo,
+                present,
             ),
             response,
         )
+    )
+
+
+@router.post(
+    "/v1/mints/{mint_id}/approve",
+    status_code=201,
+    response_model_exclude_none=True,
+    dependencies=[require_role(Role.ISSUER, Role.COMPLIANCE)],
+    responses=problem_responses(WRITE, (ErrorCode.UNKNOWN_MINT, ErrorCode.INVALID_STATE, ErrorCode.ACCOUNT_FROZEN)),
+)
+def approve_mint(
+    mint_id: Annotated[str, Path(pattern=TX_ID_PATTERN)],
+    caller: CallerDep,
+    c: ComponentsDep,
+    response: Response,
+    key: IdempotencyKey = None,
+) -> Minted:
+    """The checker: a BankOrg identity other than the maker; the tokens exist once this commits."""
+
+    def present(result: dict[str, Any], _: object) -> dict[str, Any]:
+        return {
+            "account": result["accounts"][0],
+            "currency": result["currency"],
+            "amount": to_decimal(c, int(result["amount"]), result["currency"]),
+            "reserve_ref": result["reserve_ref"],
+            "mint_id": mint_id,
+        }
+
+    return Minted.model_validate(
+        written(c.writes.write(caller, key, lambda rid: protocol.ApproveMint(mint_id, rid), present), response)
     )
 
 

@@ -44,15 +44,16 @@ def redeem(
 ) -> RedemptionRequested:
     minor = to_minor(c, body.amount, body.currency)
 
-    def present(result: dict[str, Any], _: object) -> dict[str, Any]:
-        return {**body.model_dump(), "redemption_id": result["redemption_id"], "redemption_status": "pending"}
+    payout = None if body.payout is None else body.payout.model_dump(exclude_none=True)
 
-    return RedemptionRequested.model_validate(
-        written(
-            c.writes.write(caller, key, lambda rid: protocol.Redeem(body.account, body.currency, minor, rid), present),
-            response,
-        )
-    )
+    def present(result: dict[str, Any], _: object) -> dict[str, Any]:
+        echo = body.model_dump(exclude={"payout"})
+        return {**echo, "redemption_id": result["redemption_id"], "redemption_status": "pending"}
+
+    def build(rid: str) -> protocol.Redeem:
+        return protocol.Redeem(body.account, body.currency, minor, rid, payout)
+
+    return RedemptionRequested.model_validate(written(c.writes.write(caller, key, build, present), response))
 
 
 @router.get("/{redemption_id}", responses=problem_responses(READ, INPUT, (ErrorCode.UNKNOWN_REDEMPTION,)))
@@ -61,7 +62,12 @@ def get_redemption(redemption_id: RedemptionId, caller: CallerDep, c: Components
     return RedemptionPublic.model_validate({**raw, "amount": to_decimal(c, raw["amount"], raw["currency"])})
 
 
-@router.post("/{redemption_id}/settle", status_code=201, dependencies=[require_role(Role.ISSUER)], responses=_CLOSE)
+@router.post(
+    "/{redemption_id}/settle",
+    status_code=201,
+    dependencies=[require_role(Role.ISSUER)],
+    responses=_CLOSE,
+)
 def settle(
     redemption_id: RedemptionId,
     body: RedemptionSettle,
@@ -84,7 +90,12 @@ def settle(
     )
 
 
-@router.post("/{redemption_id}/reject", status_code=201, dependencies=[require_role(Role.ISSUER)], responses=_CLOSE)
+@router.post(
+    "/{redemption_id}/reject",
+    status_code=201,
+    dependencies=[require_role(Role.ISSUER)],
+    responses=_CLOSE,
+)
 def reject(
     redemption_id: RedemptionId,
     body: RedemptionReject,

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from chaincode import domain
 from chaincode.access import Role
 from chaincode.domain import ACCOUNT_ID_PATTERN, AccountStatus, RedemptionStatus
+from chaincode.domain.books import BIC_PATTERN, DDA_PATTERN, EXTERNAL_ACCOUNT_PATTERN, IBAN_PATTERN
 from chaincode.domain.escrow import MAX_INSPECTION_SECONDS, MAX_MILESTONES, ORDER_ID_PATTERN, OrderStatus, Trigger
 from chaincode.domain.fx import RATE_PATTERN
 from chaincode.protocol import CURSOR_PATTERN as CURSOR_PATTERN_RE
@@ -123,6 +124,12 @@ class AccountCreate(_Body):
         examples=["PlatformOrg/buyer-us"],
     )
     kyc_ref: str = Field(pattern=_REF, examples=["KYC-2026-0001"])
+    dda: str | None = Field(
+        default=None,
+        pattern=f"^{DDA_PATTERN.pattern}$",
+        description="the customer's demand-deposit account in the bank's core: its fundings mint here",
+        examples=["DDA-0001"],
+    )
 
 
 class MintCreate(_Body):
@@ -163,10 +170,26 @@ class TransferCreate(_Body):
     )
 
 
+class IbanAccountIn(_Body):
+    """An external account by its IBAN."""
+
+    iban: str = Field(pattern=f"^{IBAN_PATTERN.pattern}$", examples=["DE89370400440532013000"])
+
+
+class BankAccountIn(_Body):
+    """An external account by its number and its bank's BIC."""
+
+    account: str = Field(pattern=f"^{EXTERNAL_ACCOUNT_PATTERN.pattern}$", examples=["12345678"])
+    bic: str = Field(pattern=f"^{BIC_PATTERN.pattern}$", examples=["DEUTDEFF"])
+
+
 class RedemptionCreate(_Body):
     account: str = Field(pattern=ACCOUNT_ID)
     currency: CurrencyCode
     amount: AmountIn = Field(examples=["25000.00"])
+    payout: IbanAccountIn | BankAccountIn | None = Field(
+        default=None, description="pay here instead of the account's linked DDA (books connector)"
+    )
 
 
 class RedemptionSettle(_Body):
@@ -242,6 +265,7 @@ class AccountOpened(Receipt):
     holder: str = Field(pattern=HOLDER_PATTERN)
     holder_msp: str
     holder_subject: str
+    dda: str | None = None
 
 
 class Minted(Receipt):
@@ -249,6 +273,12 @@ class Minted(Receipt):
     currency: CurrencyCode
     amount: AmountOut
     reserve_ref: str
+    mint_status: Literal["minted", "pending_approval"] = Field(
+        default="minted",
+        description="pending_approval: above the network's limit, no token exists until another BankOrg "
+        "identity approves it (POST /v1/mints/{mint_id}/approve)",
+    )
+    mint_id: str | None = Field(default=None, description="the waiting mint's id (the requesting tx id)")
 
 
 class Transferred(Receipt):
@@ -297,6 +327,7 @@ class AccountPublic(_Public):
     kyc_ref: str
     status: AccountStatus
     balances: dict[CurrencyCode, AmountOut] = Field(description="every currency, zero included")
+    dda: str | None = Field(description="the demand-deposit account in the bank's core it is funded from")
 
 
 class AccountPage(_Public):
@@ -329,6 +360,7 @@ class RedemptionPublic(_Public):
     closed_tx_id: TxId | None
     payout_ref: str | None
     reason: str | None
+    payout_to: dict[str, str] | None = Field(description="the external account it is paid to: {iban} or {account, bic}")
 
 
 class CurrencySupplyPublic(_Public):

@@ -105,6 +105,7 @@ def test_open_account() -> None:
         "kyc_ref": "KYC-9",
         "status": "active",
         "balances": {"EUR": 0, "USD": 0},
+        "dda": None,
     }
 
 
@@ -295,6 +296,7 @@ def test_redeem_burns_and_opens_a_pending_redemption() -> None:
         "closed_tx_id": None,
         "payout_ref": None,
         "reason": None,
+        "payout_to": None,
     }
     usd = ledger.supply()["USD"]
     assert (usd["minted"], usd["redeemed"], usd["balances_total"], usd["pending_redemptions"]) == (

@@ -164,4 +164,4 @@ def test_error_wire_form_and_parse() -> None:
 
 def test_every_error_code_is_its_own_name() -> None:
     assert {c.name for c in ErrorCode} == {c.value for c in ErrorCode}
-    assert len(ErrorCode) == 19
+    assert len(ErrorCode) == 22

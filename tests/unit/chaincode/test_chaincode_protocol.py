@@ -70,6 +70,8 @@ def test_every_function_has_an_argument_class() -> None:
         "refund_order",
         "open_dispute",
         "resolve_dispute",
+        "attest",
+        "approve_mint",
         "register_currency",
         "post_quote",
         "convert",

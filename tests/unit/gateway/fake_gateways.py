@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from books import BooksStore
 from gateway.api.app import create_app
 from gateway.api.deps import Components
 from gateway.ca import LocalCA
@@ -40,6 +41,7 @@ class FakeGateways:
         self.apps: dict[str, FastAPI] = {}
         self._stores: list[IdempotencyStore] = []
         self._member_stores: list[MemberStore] = []
+        self._books: list[BooksStore] = []
         self.members: dict[str, Members] = {}
         for org in topology.orgs:
             for name, key in ensure_api_keys(layout, org).items():
@@ -62,7 +64,14 @@ class FakeGateways:
             directory = Directory(topology, layout, org, members)
             hub = EventHub(self.ledger, directory.service)
             signing = OfflineSigning(self.ledger, directory.service)
-            components = Components(directory, self.ledger, WriteService(self.ledger, store), hub, members, signing)
+            # The bank keeps books (its connector's store; no connector runs in these tests).
+            keeps_books = any(i.role == "treasury" for i in org.identities)
+            books = BooksStore(state_dir / f"{org.name}-books.sqlite3") if keeps_books else None
+            if books is not None:
+                self._books.append(books)
+            components = Components(
+                directory, self.ledger, WriteService(self.ledger, store), hub, members, signing, books=books
+            )
             self.apps[org.name] = create_app(components, org=org.name)  # the hub starts with the app's lifespan
 
     def app_of(self, ref: str) -> FastAPI:
@@ -73,3 +82,5 @@ class FakeGateways:
             store.close()
         for members in self._member_stores:
             members.close()
+        for books in self._books:
+            books.close()

@@ -1,0 +1,208 @@
+"""The reconciliation rules, pure: the chain's outstanding supply per currency against the token liability in
+the bank's books, and each supply change on chain against exactly one core booking.
+
+Books, per currency: the closing balance of the latest camt.053, plus the movements the core reported since
+that its statements do not list yet (fundings from camt.054s; payouts the core accepted, from pacs.002s).
+Without a statement: those movements alone (the core's token liability starts at zero).
+Ledger, per currency: minted minus settled redemptions, from the committed events up to `as_of_block`.
+
+Breaks (`kind`, the `reference` it concerns):
+    unbacked_mint          a Minted whose reserve_ref is no core booking, or differs from it (amount, account)
+    funding_not_minted     a core booking with no mint: parked in the repair queue, or listed in a statement
+                           and never notified
+    duplicate_payout       a payment (end-to-end id) booked more than once in the core's statements
+    settlement_without_payout  a RedemptionSettled whose payout_ref is no payment the core accepted
+    attestation_mismatch   an attestation on chain that is not the chain's supply at its block
+    balance_difference     ledger and books differ in a currency with nothing in flight
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from books.store import ChainRecord, Funding, PayoutRow
+from chaincode.domain.books import Attestation, SupplyMove, attestation_disagreements
+
+Digits = Mapping[str, int]  # the ledger's currency registry: code → minor digits
+
+
+def _text(amount: Decimal, currency: str, digits: Digits) -> str:
+    d = digits.get(currency)
+    if d is not None and amount == amount.quantize(Decimal(1).scaleb(-d)):
+        return f"{amount.quantize(Decimal(1).scaleb(-d)):f}"
+    return f"{amount:f}"
+
+
+def _minor_to_decimal(minor: int, currency: str, digits: Digits) -> Decimal:
+    return Decimal(minor).scaleb(-digits.get(currency, 0))
+
+
+def _money(minor: int, currency: str, digits: Digits) -> str:
+    return _text(_minor_to_decimal(minor, currency, digits), currency, digits)
+
+
+def supply_moves(chain: list[ChainRecord]) -> list[SupplyMove]:
+    moves = []
+    for r in chain:
+        if r.currency is None or r.minor is None:
+            continue
+        if r.type == "Minted":
+            moves.append(SupplyMove(r.block, r.currency, r.minor))
+        elif r.type == "RedemptionSettled":
+            moves.append(SupplyMove(r.block, r.currency, -r.minor))
+    return moves
+
+
+def attestations(chain: list[ChainRecord]) -> list[Attestation]:
+    return [
+        Attestation(r.currency, r.minor, int(r.reference), None, r.tx_id, "")
+        for r in chain
+        if r.type == "BalanceAttested" and r.currency is not None and r.minor is not None and r.reference is not None
+    ]
+
+
+def attestation_breaks(moves: list[SupplyMove], attested: list[Attestation], digits: Digits) -> list[dict[str, str]]:
+    return [
+        {
+            "kind": "attestation_mismatch",
+            "reference": a.tx_id,
+            "detail": f"attested {_money(a.balance, a.currency, digits)} {a.currency} as of block {a.as_of_block}; "
+            f"the chain's supply then: {_money(supply, a.currency, digits)}",
+        }
+        for a, supply in attestation_disagreements(moves, attested)
+    ]
+
+
+def report(
+    as_of_block: int,
+    fundings: list[Funding],
+    payouts: list[PayoutRow],
+    statements: list[dict[str, Any]],
+    chain: list[ChainRecord],
+    digits: Digits,
+) -> dict[str, Any]:
+    """`{as_of_block, currencies: {CODE: {ledger, books, difference}}, breaks, in_flight}` (decimal strings)."""
+    breaks: list[dict[str, str]] = []
+    chain = [r for r in chain if r.block <= as_of_block]
+    moves = supply_moves(chain)
+    ledger: dict[str, Decimal] = {}
+    for m in moves:
+        ledger[m.currency] = ledger.get(m.currency, Decimal(0)) + _minor_to_decimal(m.minor, m.currency, digits)
+
+    latest: dict[str, dict[str, Any]] = {}
+    listed: dict[str, set[str]] = {}
+    statement_credits: dict[str, dict[str, Any]] = {}
+    paid_in_statements: Counter[tuple[str, str]] = Counter()
+    for part in statements:  # oldest first
+        latest[part["currency"]] = part
+        for e in part["entries"]:
+            listed.setdefault(part["currency"], set()).add(e["reference"])
+            if e["end_to_end_id"]:
+                listed[part["currency"]].add(e["end_to_end_id"])
+            if e["credit"]:
+                statement_credits[e["reference"]] = e
+            elif e["end_to_end_id"]:
+                paid_in_statements[(part["currency"], e["end_to_end_id"])] += 1
+
+    books: dict[str, Decimal] = {c: Decimal(p["closing"]) for c, p in latest.items()}
+    in_flight: Counter[str] = Counter()
+    known_fundings = {f.reference: f for f in fundings}
+    for f in fundings:
+        if f.status == "pending":
+            in_flight[f.currency] += 1
+        if f.reference not in listed.get(f.currency, set()):
+            books[f.currency] = books.get(f.currency, Decimal(0)) + Decimal(f.amount)
+        if f.status == "parked":
+            breaks.append({"kind": "funding_not_minted", "reference": f.reference, "detail": f"parked: {f.detail}"})
+    accepted: dict[str, PayoutRow] = {}
+    for p in payouts:
+        if p.status in ("new", "sending") or (p.status == "answered"):
+            in_flight[p.currency] += 1
+        if p.accepted and p.uetr is not None:
+            accepted[p.uetr] = p
+            if p.end_to_end_id not in listed.get(p.currency, set()):
+                books[p.currency] = books.get(p.currency, Decimal(0)) - _minor_to_decimal(p.minor, p.currency, digits)
+
+    minted_refs = set()
+    for r in chain:
+        if r.type == "Minted":
+            minted_refs.add(r.reference)
+            breaks += _mint_break(r, known_fundings, statement_credits)
+        elif r.type == "RedemptionSettled" and r.reference not in accepted:
+            breaks.append(
+                {
+                    "kind": "settlement_without_payout",
+                    "reference": r.redemption_id or r.tx_id,
+                    "detail": f"settled with payout_ref {r.reference}, a payment the core never accepted",
+                }
+            )
+    for ref, e in statement_credits.items():
+        if ref not in minted_refs and ref not in known_fundings:
+            breaks.append(
+                {
+                    "kind": "funding_not_minted",
+                    "reference": ref,
+                    "detail": f"the core's statement books {e['amount']} {e['currency']} that was never notified",
+                }
+            )
+    for (currency, e2e), n in sorted(paid_in_statements.items()):
+        if n > 1:
+            breaks.append({"kind": "duplicate_payout", "reference": e2e, "detail": f"booked {n} times in {currency}"})
+    breaks += attestation_breaks(moves, attestations(chain), digits)
+
+    currencies: dict[str, dict[str, str]] = {}
+    for code in sorted(set(ledger) | set(books)):
+        lv, bv = ledger.get(code, Decimal(0)), books.get(code, Decimal(0))
+        currencies[code] = {
+            "ledger": _text(lv, code, digits),
+            "books": _text(bv, code, digits),
+            "difference": _text(lv - bv, code, digits),
+        }
+        if lv != bv and not in_flight[code]:
+            breaks.append(
+                {
+                    "kind": "balance_difference",
+                    "reference": code,
+                    "detail": f"ledger {_text(lv, code, digits)}, books {_text(bv, code, digits)}",
+                }
+            )
+    return {
+        "as_of_block": as_of_block,
+        "currencies": currencies,
+        "breaks": breaks,
+        "in_flight": {c: n for c, n in sorted(in_flight.items()) if n},
+    }
+
+
+def _mint_break(
+    r: ChainRecord, fundings: dict[str, Funding], credits: dict[str, dict[str, Any]]
+) -> list[dict[str, str]]:
+    ref = r.reference or ""
+    funding = fundings.get(ref)
+    if funding is not None:
+        if (
+            funding.currency != r.currency
+            or (funding.minor is not None and funding.minor != r.minor)
+            or (funding.account_id is not None and funding.account_id != r.account_id)
+        ):
+            return [
+                {
+                    "kind": "unbacked_mint",
+                    "reference": ref,
+                    "detail": f"minted {r.minor} {r.currency} to {r.account_id}; the core booked {funding.amount} "
+                    f"{funding.currency} for {funding.account_id or funding.dda}",
+                }
+            ]
+        return []
+    if ref in credits:
+        return []
+    return [
+        {
+            "kind": "unbacked_mint",
+            "reference": ref,
+            "detail": f"tx {r.tx_id} minted against a reference the core never booked",
+        }
+    ]

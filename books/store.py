@@ -1,0 +1,341 @@
+"""The connector's durable state: one SQLite file under the data directory, shared by the org's gateway (which
+accepts the core's messages into the inbox) and the connector process (which works them off).
+
+    inbox        every message the core sent, by MsgId, with the answer it got (a replay gets the same one)
+    fundings     one row per core booking (AcctSvcrRef): pending → minted | parked (the repair queue)
+                 | minted_elsewhere (someone already minted against that reference: nothing minted twice)
+    payouts      the outbox: one row per redemption: new → sending (the pacs.008 kept, resent as is) →
+                 answered (the pacs.002 kept) → closed (settled or rejected on chain); or manual
+    statements   camt.053 parts, one per (MsgId, currency), with the SHA-256 of the message
+    chain        the chain's events the reconciliation needs (mints, settlements, attestations)
+    checkpoint   the last block-stream position recorded: the connector resumes from it
+    report       the latest reconciliation report
+
+Every change of a row and the checkpoint it came from commit in one SQLite transaction. WAL mode: the gateway
+and the connector each hold a connection to the same file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from books.messages import Inbound, parse_inbound
+from gateway.errors import InvalidMessage
+from iso_messages import MessageError
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS inbox (
+    msg_id TEXT PRIMARY KEY, kind TEXT NOT NULL, sha256 TEXT NOT NULL, answer TEXT NOT NULL,
+    body BLOB NOT NULL, received_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS fundings (
+    reference TEXT PRIMARY KEY, msg_id TEXT NOT NULL, seq INTEGER NOT NULL, dda TEXT NOT NULL,
+    currency TEXT NOT NULL, amount TEXT NOT NULL, status TEXT NOT NULL, detail TEXT,
+    account_id TEXT, minor INTEGER, tx_id TEXT);
+CREATE TABLE IF NOT EXISTS payouts (
+    redemption_id TEXT PRIMARY KEY, block INTEGER NOT NULL, account_id TEXT NOT NULL, currency TEXT NOT NULL,
+    minor INTEGER NOT NULL, payout_to TEXT, status TEXT NOT NULL, dda TEXT, msg_id TEXT, message BLOB,
+    answer BLOB, accepted INTEGER, reason TEXT, uetr TEXT, end_to_end_id TEXT, tx_id TEXT);
+CREATE TABLE IF NOT EXISTS statements (
+    msg_id TEXT NOT NULL, currency TEXT NOT NULL, opening TEXT NOT NULL, closing TEXT NOT NULL,
+    sha256 TEXT NOT NULL, entries TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (msg_id, currency));
+CREATE TABLE IF NOT EXISTS chain (
+    tx_id TEXT PRIMARY KEY, block INTEGER NOT NULL, type TEXT NOT NULL, currency TEXT, minor INTEGER,
+    reference TEXT, account_id TEXT, redemption_id TEXT);
+CREATE TABLE IF NOT EXISTS checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), block INTEGER NOT NULL,
+    tx_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS report (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS attested (msg_id TEXT NOT NULL, currency TEXT NOT NULL, tx_id TEXT,
+    PRIMARY KEY (msg_id, currency));
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Funding:
+    reference: str
+    msg_id: str
+    dda: str
+    currency: str
+    amount: str  # the decimal as the core wrote it
+    status: str
+    detail: str | None
+    account_id: str | None
+    minor: int | None
+    tx_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PayoutRow:
+    redemption_id: str
+    block: int
+    account_id: str
+    currency: str
+    minor: int
+    payout_to: dict[str, str] | None
+    status: str
+    dda: str | None
+    msg_id: str | None
+    message: bytes | None
+    answer: bytes | None
+    accepted: bool | None
+    reason: str | None
+    uetr: str | None
+    end_to_end_id: str | None
+    tx_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChainRecord:
+    """A committed event the books care about: Minted, RedemptionSettled or BalanceAttested."""
+
+    tx_id: str
+    block: int
+    type: str
+    currency: str | None
+    minor: int | None
+    reference: str | None  # reserve_ref of a mint; payout_ref of a settlement; statement digest of an attestation
+    account_id: str | None
+    redemption_id: str | None
+
+
+class BooksStore:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")  # an accepted message survives a power cut
+        self._db.execute("PRAGMA busy_timeout=30000")
+        self._lock = threading.RLock()
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE: the two processes never interleave half-done changes)."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _rows(self, sql: str, *args: object) -> list[dict[str, Any]]:
+        with self._lock:
+            cur = self._db.execute(sql, args)
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    # --- the inbox (the gateway's side) -------------------------------------------------------------------
+
+    def accept(self, xml: bytes) -> dict[str, Any]:
+        """Durably accept a camt.054 or camt.053; the answer `{message_id, kind, entries}`. The same MsgId
+        again answers the first answer and records nothing. Raises InvalidMessage."""
+        try:
+            message = parse_inbound(xml)
+        except MessageError as exc:
+            raise InvalidMessage(f"{exc.path}: {exc.reason}") from exc
+        with self._tx() as db:
+            found = db.execute("SELECT answer FROM inbox WHERE msg_id = ?", (message.msg_id,)).fetchone()
+            if found is not None:
+                answer: dict[str, Any] = json.loads(found[0])
+                return answer
+            answer = self._record(db, message, xml)
+        return answer
+
+    def _record(self, db: sqlite3.Connection, message: Inbound, xml: bytes) -> dict[str, Any]:
+        digest = hashlib.sha256(xml).hexdigest()
+        seq = int(db.execute("SELECT COUNT(*) FROM inbox").fetchone()[0]) + 1
+        for f in message.fundings:
+            # A booking reference seen before (another MsgId carrying the same booking) is kept once.
+            db.execute(
+                "INSERT OR IGNORE INTO fundings (reference, msg_id, seq, dda, currency, amount, status) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'pending')",
+                (f.reference, message.msg_id, seq, f.dda, f.currency, str(f.amount)),
+            )
+        for part in message.statements:
+            entries = [
+                {
+                    "reference": e.reference,
+                    "credit": e.credit,
+                    "currency": e.currency,
+                    "amount": str(e.amount),
+                    "end_to_end_id": e.end_to_end_id,
+                }
+                for e in part.entries
+            ]
+            db.execute(
+                "INSERT OR REPLACE INTO statements VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (message.msg_id, part.currency, str(part.opening), str(part.closing), digest, json.dumps(entries), seq),
+            )
+        count = len(message.fundings) or sum(len(p.entries) for p in message.statements)
+        answer = {"message_id": message.msg_id, "kind": str(message.kind), "entries": count}
+        db.execute(
+            "INSERT INTO inbox VALUES (?, ?, ?, ?, ?, ?)",
+            (message.msg_id, str(message.kind), digest, json.dumps(answer, sort_keys=True), xml, int(time.time())),
+        )
+        return answer
+
+    def exceptions(self) -> list[dict[str, Any]]:
+        """The repair queue: fundings parked with their reason, oldest first."""
+        return self._rows(
+            "SELECT reference, msg_id, dda, currency, amount, detail AS reason FROM fundings "
+            "WHERE status = 'parked' ORDER BY seq, reference"
+        )
+
+    def statements(self) -> list[dict[str, Any]]:
+        rows = self._rows("SELECT * FROM statements ORDER BY seq, currency")
+        return [{**r, "entries": json.loads(r["entries"])} for r in rows]
+
+    def report(self) -> dict[str, Any] | None:
+        rows = self._rows("SELECT body FROM report WHERE id = 1")
+        return json.loads(rows[0]["body"]) if rows else None
+
+    # --- fundings (the connector's side) ------------------------------------------------------------------
+
+    def fundings(self, status: str | None = None) -> list[Funding]:
+        sql = "SELECT reference, msg_id, dda, currency, amount, status, detail, account_id, minor, tx_id FROM fundings"
+        rows = self._rows(
+            sql + (" WHERE status = ?" if status else "") + " ORDER BY seq, reference", *((status,) if status else ())
+        )
+        return [Funding(**r) for r in rows]
+
+    def set_funding(
+        self,
+        reference: str,
+        status: str,
+        *,
+        detail: str | None = None,
+        account_id: str | None = None,
+        minor: int | None = None,
+        tx_id: str | None = None,
+    ) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE fundings SET status = ?, detail = ?, account_id = COALESCE(?, account_id), "
+                "minor = COALESCE(?, minor), tx_id = COALESCE(?, tx_id) WHERE reference = ?",
+                (status, detail, account_id, minor, tx_id, reference),
+            )
+
+    # --- the block stream ---------------------------------------------------------------------------------
+
+    def checkpoint(self) -> tuple[int, str] | None:
+        rows = self._rows("SELECT block, tx_id FROM checkpoint WHERE id = 1")
+        return (int(rows[0]["block"]), str(rows[0]["tx_id"])) if rows else None
+
+    def record_event(self, block: int, tx_id: str, record: ChainRecord | None, payout: PayoutRow | None) -> None:
+        """What one committed event means to the books, and the checkpoint past it, in one transaction."""
+        with self._tx() as db:
+            if record is not None:
+                db.execute(
+                    "INSERT OR IGNORE INTO chain VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        record.tx_id,
+                        record.block,
+                        record.type,
+                        record.currency,
+                        record.minor,
+                        record.reference,
+                        record.account_id,
+                        record.redemption_id,
+                    ),
+                )
+            if payout is not None:
+                db.execute(
+                    "INSERT OR IGNORE INTO payouts (redemption_id, block, account_id, currency, minor, payout_to, "
+                    "status) VALUES (?, ?, ?, ?, ?, ?, 'new')",
+                    (
+                        payout.redemption_id,
+                        payout.block,
+                        payout.account_id,
+                        payout.currency,
+                        payout.minor,
+                        None if payout.payout_to is None else json.dumps(payout.payout_to, sort_keys=True),
+                    ),
+                )
+            db.execute("INSERT OR REPLACE INTO checkpoint VALUES (1, ?, ?)", (block, tx_id))
+
+    def chain(self) -> list[ChainRecord]:
+        return [ChainRecord(**r) for r in self._rows("SELECT * FROM chain ORDER BY block, tx_id")]
+
+    # --- the outbox ---------------------------------------------------------------------------------------
+
+    def payouts(self, *statuses: str) -> list[PayoutRow]:
+        marks = ",".join("?" * len(statuses))
+        where = f" WHERE status IN ({marks})" if statuses else ""
+        rows = self._rows(f"SELECT * FROM payouts{where} ORDER BY block, redemption_id", *statuses)
+        out = []
+        for r in rows:
+            r["payout_to"] = None if r["payout_to"] is None else json.loads(r["payout_to"])
+            r["accepted"] = None if r["accepted"] is None else bool(r["accepted"])
+            out.append(PayoutRow(**r))
+        return out
+
+    def payout_prepared(
+        self, redemption_id: str, dda: str | None, msg_id: str, message: bytes, uetr: str, end_to_end_id: str
+    ) -> None:
+        """The pacs.008 is kept before it is sent: after a crash the same bytes (same MsgId) go again."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE payouts SET status = 'sending', dda = ?, msg_id = ?, message = ?, uetr = ?, "
+                "end_to_end_id = ? WHERE redemption_id = ? AND status = 'new'",
+                (dda, msg_id, message, uetr, end_to_end_id, redemption_id),
+            )
+
+    def payout_manual(self, redemption_id: str, reason: str) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE payouts SET status = 'manual', reason = ? WHERE redemption_id = ? AND status = 'new'",
+                (reason, redemption_id),
+            )
+
+    def payout_answered(self, redemption_id: str, answer: bytes, accepted: bool, reason: str | None) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE payouts SET status = 'answered', answer = ?, accepted = ?, reason = ? "
+                "WHERE redemption_id = ? AND status = 'sending'",
+                (answer, int(accepted), reason, redemption_id),
+            )
+
+    def payout_closed(self, redemption_id: str, tx_id: str | None) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE payouts SET status = 'closed', tx_id = ? WHERE redemption_id = ?", (tx_id, redemption_id)
+            )
+
+    # --- the report ---------------------------------------------------------------------------------------
+
+    def save_report(self, report: dict[str, Any]) -> None:
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO report VALUES (1, ?)", (json.dumps(report, sort_keys=True),))
+
+    def unattested(self) -> list[dict[str, Any]]:
+        """Statement parts not yet attested on chain, oldest first."""
+        return self._rows(
+            "SELECT s.msg_id, s.currency, s.sha256 FROM statements s LEFT JOIN attested a "
+            "ON a.msg_id = s.msg_id AND a.currency = s.currency WHERE a.msg_id IS NULL ORDER BY s.seq"
+        )
+
+    def mark_attested(self, msg_id: str, currency: str, tx_id: str | None) -> None:
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO attested VALUES (?, ?, ?)", (msg_id, currency, tx_id))
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """How many fundings and payouts are in each status (for `deposits books status`)."""
+        out: dict[str, dict[str, int]] = {"fundings": {}, "payouts": {}}
+        for table in out:
+            for r in self._rows(f"SELECT status, COUNT(*) AS n FROM {table} GROUP BY status"):
+                out[table][r["status"]] = int(r["n"])
+        out["inbox"] = {"messages": int(self._rows("SELECT COUNT(*) AS n FROM inbox")[0]["n"])}
+        return out

@@ -1,0 +1,65 @@
+"""The books connector against the real reference core (`core/`, started by `network up` when the topology
+gives BankOrg a `core_port`): a funding booked in the core becomes tokens, redemptions are paid back into the
+DDA or out of the bank, a payment to a closed DDA is rejected (AC04), and the two sets of books agree."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from network.network import Network
+from tests.e2e.conftest import Apis
+from tests.e2e.test_books import balance, mentioned, open_account, redeem, redemption, wait_until
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def core(network: Network) -> Any:
+    port = getattr(network.topology.org("BankOrg"), "core_port", None)
+    if port is None:
+        pytest.skip("this topology runs no reference core")
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+        yield http
+
+
+def admin(core: httpx.Client, path: str, body: dict[str, Any] | None = None) -> Any:
+    r = core.post(path, json=body, headers={"Idempotency-Key": uuid.uuid4().hex})
+    assert r.status_code in (200, 201), r.text
+    return r.json()
+
+
+def core_balance(core: httpx.Client, account: str) -> str:
+    accounts = core.get("/admin/balances").json()["accounts"]
+    return str(next(a["balance"] for a in accounts if a["account"] == account))
+
+
+def settled(apis: Apis, rid: str) -> None:
+    wait_until(lambda: redemption(apis, rid)["status"] == "settled", what=lambda: redemption(apis, rid))
+
+
+def test_fund_from_the_core_and_pay_back(core: httpx.Client, apis: Apis) -> None:
+    dda, closed = f"DDA-{uuid.uuid4().hex[:12]}", f"DDA-{uuid.uuid4().hex[:12]}"
+    admin(core, "/admin/ddas", {"dda": dda, "currency": "USD", "balance": "1000.00"})
+    admin(core, "/admin/ddas", {"dda": closed, "currency": "USD", "balance": "100.00"})
+    account, other = open_account(apis, dda), open_account(apis, closed)
+    funded = admin(core, "/admin/fundings", {"dda": dda, "amount": "250.00"})
+    admin(core, "/admin/fundings", {"dda": closed, "amount": "10.00"})
+    reference = funded["entries"][0]["reference"]
+    wait_until(lambda: balance(apis, account) == "250.00", what=lambda: balance(apis, account))
+    wait_until(lambda: balance(apis, other) == "10.00")
+    book = redeem(apis, account, "100.00")
+    external = redeem(apis, account, "50.00", {"iban": "DE89370400440532013000"})
+    admin(core, f"/admin/ddas/{closed}/close")
+    refused = redeem(apis, other, "10.00")
+    for rid in (book, external):
+        settled(apis, rid)
+    wait_until(lambda: redemption(apis, refused)["status"] == "rejected", what=lambda: redemption(apis, refused))
+    assert redemption(apis, refused)["reason"] == "AC04"
+    assert core_balance(core, dda) == "850.00"  # 1000.00 - 250.00 funded + 100.00 paid back
+    assert balance(apis, account) == "100.00" and balance(apis, other) == "10.00"
+    report = apis["BankOrg/issuer"].ok("GET", "/v1/reconciliation")
+    assert mentioned(report, reference, book, external, refused) == []
