@@ -39,14 +39,16 @@ class NativeRuntime:
 
     def pid(self, name: str) -> int | None:
         """The pid of our running process for name, or None."""
-        child = self._children.get(name)
-        if child is not None and child.poll() is not None:
-            return None  # our own child has exited: its Popen reaps it (so it never warns at collection)
         path = self.layout.pid(name)
         try:
             pid_s, started = path.read_text().split()
             pid = int(pid_s)
         except (OSError, ValueError):
+            return None
+        child = self._children.get(name)
+        # Our own child named by the pid file has exited: its Popen reaps it (so it never warns at collection).
+        # A pid file naming another process (another `deposits` command restarted the node) is read as usual.
+        if child is not None and child.pid == pid and child.poll() is not None:
             return None
         if _start_time(pid) != started or _is_zombie(pid):
             return None  # recycled pid, or killed and not yet reaped (PID 1 in a container may never reap it)

@@ -14,6 +14,7 @@ import pytest
 
 from chaincode import protocol
 from gateway import fabric
+from gateway.fabric_ledger import retryable
 from network.network import Network
 
 ISSUER, COMPLIANCE, FX_DESK = "BankOrg/issuer", "BankOrg/compliance", "BankOrg/fx-desk"
@@ -26,7 +27,15 @@ def rid() -> str:
 
 
 def submit(contract: fabric.Contract, args: protocol.Args) -> dict[str, Any]:
-    result = contract.submit_transaction(args.FUNCTION.value, [args.to_json()])
+    """Submit and wait; re-endorse (as the gateway does) when the endorsing peers were at different heights
+    and returned different results, which happens right after a write under load."""
+    for attempt in range(5):
+        try:
+            result = contract.submit_transaction(args.FUNCTION.value, [args.to_json()])
+            break
+        except fabric.GatewayError as exc:
+            if not retryable(exc) or attempt == 4:
+                raise
     data: dict[str, Any] = json.loads(result.result)
     return data
 

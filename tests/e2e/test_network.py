@@ -155,4 +155,4 @@ def test_a_network_keeps_its_port_base(network: Network, data_dir: Path) -> None
     assert result.returncode == 1
     assert f"holds a network on port base {network.topology.port_base}" in result.stderr
     assert "Traceback" not in result.stderr
-    assert all(network.runtime.running(n) for n in network.all_service_names())
+    assert [n for n in network.all_service_names() if not network.runtime.running(n)] == []
