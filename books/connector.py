@@ -457,19 +457,9 @@ def _meaning(block: int, event: protocol.Event) -> tuple[ChainRecord | None, Pay
 
 
 def _fx_meaning(block: int, event: protocol.Event) -> FxRow | None:
-    """A conversion, or a transfer under a quote (PvP): the bank bought the event's amount and sold the other."""
-    refs = event.references
-    if event.currency is None or event.amount is None:
-        return None
-    if event.type is EventType.CONVERTED:
-        bought = refs.get("bought_currency"), refs.get("bought_amount")
-    elif event.type is EventType.TRANSFERRED and "quote_id" in refs:
-        bought = refs.get("receive_currency"), refs.get("receive_amount")
-    else:
-        return None
-    if bought[0] is None or bought[1] is None:
-        return None
-    return FxRow(event.tx_id, block, str(event.type), event.currency, event.amount, bought[0], int(bought[1]))
+    """A conversion or PvP payment, to book in the core."""
+    exchanged = event.exchanged()
+    return None if exchanged is None else FxRow(event.tx_id, block, str(event.type), *exchanged)
 
 
 @contextlib.contextmanager
