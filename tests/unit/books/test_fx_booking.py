@@ -10,6 +10,8 @@ from pathlib import Path
 from books import reconcile
 from books.messages import FxBooking, fx_message, parse_statuses
 from books.store import ChainRecord, Funding, FxRow
+from chaincode import protocol
+from chaincode.protocol import EventType
 from core.money import Currencies
 from core.schemas import FundingItem
 from core.service import CoreService
@@ -104,3 +106,24 @@ def test_a_conversion_in_flight_is_no_difference_and_a_statement_listing_it_is_n
     report = reconcile.report(9, fundings, [], statements, chain, DIGITS, booked)
     assert report["breaks"] == []
     assert report["currencies"]["EUR"]["books"] == "92.50" and report["currencies"]["USD"]["books"] == "200.00"
+
+
+def test_a_conversion_and_a_pvp_transfer_are_fx_and_a_plain_transfer_is_not() -> None:
+    converted = protocol.Event(
+        EventType.CONVERTED, TX, "r1", ("a",), "USD", 10000, {"bought_currency": "EUR", "bought_amount": "9250"}
+    )
+    pvp = protocol.Event(
+        EventType.TRANSFERRED,
+        TX,
+        "r2",
+        ("a", "b"),
+        "USD",
+        500,
+        {"reference": "INV", "quote_id": "q", "receive_currency": "CNH", "receive_amount": "3561"},
+    )
+    plain = protocol.Event(EventType.TRANSFERRED, TX, "r3", ("a", "b"), "USD", 500, {"reference": "INV"})
+    assert converted.exchanged() == ("USD", 10000, "EUR", 9250)
+    assert pvp.exchanged() == ("USD", 500, "CNH", 3561)
+    assert plain.exchanged() is None
+    # What the connector keeps: the round trip through the event's JSON (as the block stream carries it).
+    assert protocol.Event.from_json(pvp.to_json()).exchanged() == ("USD", 500, "CNH", 3561)
