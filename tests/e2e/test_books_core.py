@@ -1,32 +1,63 @@
 """The books connector against the real reference core (`core/`, started by `network up` when the topology
 gives BankOrg a `core_port`): a funding booked in the core becomes tokens, redemptions are paid back into the
-DDA or out of the bank, a payment to a closed DDA is rejected (AC04), and the two sets of books agree."""
+DDA or out of the bank, a payment to a closed DDA is rejected (AC04), a conversion is booked by one pacs.009 in
+both currencies, and the two sets of books agree: on SQLite, then again with the core on PostgreSQL."""
 
 from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 
+from network.endpoints import core_name
 from network.network import Network
 from tests.e2e.conftest import Apis
 from tests.e2e.test_books import HOLDER, balance, mentioned, open_account, redeem, redemption, wait_until
 from tests.e2e.test_fx import quote
+from tests.postgres import running_postgres
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def core(network: Network) -> Any:
-    port = getattr(network.topology.org("BankOrg"), "core_port", None)
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def core(network: Network, request: pytest.FixtureRequest) -> Iterator[httpx.Client]:
+    """The reference core `network up` started (SQLite), then the same core restarted on a throwaway
+    PostgreSQL cluster (and back to SQLite afterwards): the same flows against both databases."""
+    org = network.topology.org("BankOrg")
+    port = getattr(org, "core_port", None)
     if port is None:
         pytest.skip("this topology runs no reference core")
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
-        yield http
+        if request.param == "sqlite":
+            yield http
+            return
+        with running_postgres() as url, pytest.MonkeyPatch.context() as env:
+            env.setenv("DEPOSITS_CORE_DATABASE_URL", url)
+            restart_core(network, http)
+            try:
+                yield http
+            finally:
+                env.delenv("DEPOSITS_CORE_DATABASE_URL")
+                restart_core(network, http)  # as `network up` left it
+
+
+def restart_core(network: Network, http: httpx.Client) -> None:
+    org = network.topology.org("BankOrg")
+    network.runtime.stop(core_name(org))
+    network.runtime.start(network.core_service(org))
+
+    def answers() -> bool:
+        try:
+            return http.get("/admin/balances").status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    wait_until(answers, what=lambda: "the core does not answer")
 
 
 def admin(core: httpx.Client, path: str, body: dict[str, Any] | None = None) -> Any:
