@@ -5,6 +5,9 @@ books are reconciled. Exactly once across both systems of record:
   idempotency key per reference (`gateway.service.WriteService`: the endorsed envelope is kept before it is
   submitted and resubmitted as is after a crash; the contract refuses a second mint of a reference and a
   replayed request id). A crash anywhere between accepting and committing mints once.
+- A conversion or PvP payment (from the block stream) enters the FX outbox with the checkpoint past it; its
+  pacs.009 (both legs, one MsgId per ledger transaction) is kept before it is sent, so a resend is the same
+  message and the core books it once; the pacs.002 is kept with the outcome.
 - A redemption (from the block stream) enters the outbox in the same SQLite transaction as the checkpoint
   past it. Its pacs.008 is kept before it is sent, so a crash after sending sends the very same message (same
   MsgId) again and the core answers its first status; the pacs.002 is kept before the settle or reject,
@@ -27,8 +30,18 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 from books import reconcile
-from books.messages import FundingEntry, Payout, decimal_of, minor_units, parse_status, payout_message
-from books.store import BooksStore, ChainRecord, Funding, PayoutRow
+from books.messages import (
+    FundingEntry,
+    FxBooking,
+    Payout,
+    decimal_of,
+    fx_message,
+    minor_units,
+    parse_status,
+    parse_statuses,
+    payout_message,
+)
+from books.store import BooksStore, ChainRecord, Funding, FxRow, PayoutRow
 from chaincode import domain, protocol
 from chaincode.errors import ErrorCode
 from chaincode.protocol import EventType
@@ -45,6 +58,7 @@ STEPS = (
     "mint.accepted",  # a funding picked up, before its mint is endorsed
     "mint.endorsed",  # the mint endorsed and kept, before it is submitted (and so before its commit status)
     "mint.committed",  # the mint committed, before the connector records it
+    "fx.sent",  # the pacs.009 sent and answered, before the answer is recorded
     "payout.sent",  # the pacs.008 sent and answered, before the answer is recorded
     "payout.answered",  # the pacs.002 recorded, before the settle or reject
     "close.endorsed",  # the settle/reject endorsed, before it is submitted
@@ -146,6 +160,9 @@ class Connector:
         for payout in self.store.payouts("new", "sending", "answered"):
             with _logged(f"payout {payout.redemption_id}"):
                 self.pay(payout)
+        for fx in self.store.fx("new", "sending"):
+            with _logged(f"fx booking {fx.tx_id}"):
+                self.book_fx(fx)
         with _logged("reconciliation"):
             self.store.save_report(self.report())
         with _logged("attestation"):
@@ -277,6 +294,42 @@ class Connector:
             return
         self.store.payout_closed(rid, outcome.body["tx_id"])
 
+    # --- conversions → FX bookings ------------------------------------------------------------------------
+
+    def book_fx(self, row: FxRow) -> None:
+        """Book a conversion in the core: keep the pacs.009, send it (again, as is, after a crash), keep the
+        answer. A rejection is left to reconciliation (a break), never retried with another message."""
+        if self.core is None:
+            return  # no core to book in yet: it waits
+        if row.status == "new":
+            digits = {c.code: c.minor_digits for c in self.currencies.all()}
+            booking = FxBooking(
+                row.tx_id,
+                row.sold_currency,
+                decimal_of(row.sold_minor, digits[row.sold_currency]),
+                row.bought_currency,
+                decimal_of(row.bought_minor, digits[row.bought_currency]),
+            )
+            xml = fx_message(booking, digits, dt.datetime.now(dt.UTC))
+            self.store.fx_prepared(row.tx_id, booking.msg_id, xml, booking.end_to_end_id)
+            row = next(r for r in self.store.fx() if r.tx_id == row.tx_id)
+        assert row.message is not None
+        try:
+            answer = self.core.send(row.message)
+        except CoreRefused as exc:
+            self.store.fx_answered(row.tx_id, b"", False, None)
+            log.error("core refused the FX booking of %s: %s; book it by hand", row.tx_id, exc)
+            return
+        self.kill.reached("fx.sent")
+        try:
+            statuses = parse_statuses(answer)
+        except MessageError as exc:
+            log.error("core's answer to FX booking %s is no pacs.002 (%s); asking again later", row.tx_id, exc)
+            return
+        booked = all(s.accepted for s in statuses)
+        reason = next((s.reason for s in statuses if not s.accepted), None)
+        self.store.fx_answered(row.tx_id, answer, booked, reason)
+
     # --- the block stream ---------------------------------------------------------------------------------
 
     def follow(self) -> None:
@@ -303,7 +356,7 @@ class Connector:
             self.store.record_event(block, tx_id, None, None)
             return
         record, payout = _meaning(block, event)
-        self.store.record_event(block, tx_id, record, payout)
+        self.store.record_event(block, tx_id, record, payout, _fx_meaning(block, event))
 
     # --- reconciliation and attestations ------------------------------------------------------------------
 
@@ -316,6 +369,7 @@ class Connector:
             self.store.statements(),
             self.store.chain(),
             {c.code: c.minor_digits for c in self.currencies.all()},
+            self.store.fx(),
         )
 
     def attest(self) -> None:
@@ -400,6 +454,12 @@ def _meaning(block: int, event: protocol.Event) -> tuple[ChainRecord | None, Pay
             None,
         )
     return None, None
+
+
+def _fx_meaning(block: int, event: protocol.Event) -> FxRow | None:
+    """A conversion or PvP payment, to book in the core."""
+    exchanged = event.exchanged()
+    return None if exchanged is None else FxRow(event.tx_id, block, str(event.type), *exchanged)
 
 
 @contextlib.contextmanager

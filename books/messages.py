@@ -3,7 +3,8 @@
     camt.054  (in)   Notification: one FundingEntry per booked debit of a customer's DDA
     camt.053  (in)   Statement: per currency, the token liability account's closing balance and its entries
     pacs.008  (out)  a redemption payout: to the holder's DDA (a book transfer) or to an external account
-    pacs.002  (in)   the core's answer to a pacs.008: ACSC (booked) or RJCT with an ISO reason code
+    pacs.009  (out)  a conversion or PvP payment: two legs between TOKEN-LIABILITY and FX-POSITION accounts
+    pacs.002  (in)   the core's answer to a pacs.008/009: ACSC (booked) or RJCT with an ISO reason code
 
 Message building and schema checks are `iso_messages`' (docs/books.md); what a field means to the ledger is
 decided here. Amounts are exact: an amount with more decimals than its currency has is flagged, never rounded.
@@ -24,6 +25,7 @@ from xsdata.models.datatype import XmlDateTime
 from iso_messages import Kind, MessageError, document_class, parse, to_xml
 
 TOKEN_LIABILITY = "TOKEN-LIABILITY-{currency}"
+FX_POSITION = "FX-POSITION-{currency}"
 # The bank's own name in the messages it sends (a real bank uses its BIC).
 BANK_NAME = "Tokenized Deposits Bank"
 # ISO 20022 Max35Text: message and end-to-end ids.
@@ -95,6 +97,27 @@ class Payout:
     @property
     def uetr(self) -> str:
         return uetr_of(self.redemption_id)
+
+
+@dataclass(frozen=True, slots=True)
+class FxBooking:
+    """A conversion or PvP payment on chain, to book in the core: the bank bought `sold` from a holder and
+    sold it `bought` (amounts as decimals of their currencies)."""
+
+    tx_id: str
+    sold_currency: str
+    sold: Decimal
+    bought_currency: str
+    bought: Decimal
+
+    @property
+    def msg_id(self) -> str:
+        """One message id per ledger transaction: a resend is the same message (the core answers it once)."""
+        return f"TDF-{self.tx_id[-(MAX_ID - 4) :]}"
+
+    @property
+    def end_to_end_id(self) -> str:
+        return self.tx_id[-32:]
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,21 +265,75 @@ def payout_message(payout: Payout, digits: int, now: dt.datetime) -> bytes:
     return to_xml(d(fito_ficstmr_cdt_trf=m.FitoFicustomerCreditTransferV08(grp_hdr=header, cdt_trf_tx_inf=[tx])))
 
 
+def fx_message(booking: FxBooking, digits: dict[str, int], now: dt.datetime) -> bytes:
+    """The pacs.009 that books a conversion in the bank's own accounts, both legs in one message (the core
+    books both or neither). Raises MessageError when the bindings' rules refuse it."""
+    d = document_class(Kind.PACS_009)
+    m = _module(d)
+    ours = m.BranchAndFinancialInstitutionIdentification6(
+        fin_instn_id=m.FinancialInstitutionIdentification18(nm=BANK_NAME)
+    )
+
+    def account(name: str) -> Any:
+        return m.CashAccount38(id=m.AccountIdentification4Choice(othr=m.GenericAccountIdentification1(id=name)))
+
+    def leg(side: str, amount: Decimal, currency: str, debit: str, credit: str) -> Any:
+        return m.CreditTransferTransaction36(
+            pmt_id=m.PaymentIdentification7(
+                instr_id=f"{side}-{booking.end_to_end_id}"[:MAX_ID],
+                end_to_end_id=booking.end_to_end_id,
+                uetr=uetr_of(f"{booking.tx_id}:{side}"),
+            ),
+            intr_bk_sttlm_amt=m.ActiveCurrencyAndAmount(
+                value=amount.quantize(Decimal(1).scaleb(-digits[currency])), ccy=currency
+            ),
+            dbtr=ours,
+            dbtr_acct=account(debit.format(currency=currency)),
+            cdtr=ours,
+            cdtr_acct=account(credit.format(currency=currency)),
+        )
+
+    sold, bought = booking.sold_currency, booking.bought_currency
+    header = m.GroupHeader93(
+        msg_id=booking.msg_id,
+        cre_dt_tm=XmlDateTime.from_datetime(now),
+        nb_of_txs="2",
+        sttlm_inf=m.SettlementInstruction7(sttlm_mtd=m.SettlementMethod1Code.INDA),
+    )
+    legs = [
+        leg("SOLD", booking.sold, sold, TOKEN_LIABILITY, FX_POSITION),
+        leg("BOUGHT", booking.bought, bought, FX_POSITION, TOKEN_LIABILITY),
+    ]
+    return to_xml(d(ficdt_trf=m.FinancialInstitutionCreditTransferV08(grp_hdr=header, cdt_trf_tx_inf=legs)))
+
+
 def parse_status(xml: bytes) -> PayoutStatus:
-    """The core's pacs.002 answer. Raises MessageError when it is not a pacs.002 with one transaction status."""
+    """The core's pacs.002 answer to a pacs.008. Raises MessageError when it is not a pacs.002 with one
+    transaction status."""
+    statuses = parse_statuses(xml)
+    if len(statuses) != 1:
+        raise MessageError("/Document/FIToFIPmtStsRpt/TxInfAndSts", "one transaction status per payment")
+    return statuses[0]
+
+
+def parse_statuses(xml: bytes) -> list[PayoutStatus]:
+    """Every transaction status of a pacs.002, in order. Raises MessageError when it is no pacs.002, has none,
+    or a status is neither ACSC nor RJCT."""
     message = parse(xml, expected=Kind.PACS_002)
     report = message.document.fito_fipmt_sts_rpt
-    if len(report.tx_inf_and_sts) != 1:
-        raise MessageError("/Document/FIToFIPmtStsRpt/TxInfAndSts", "one transaction status per payment")
-    tx = report.tx_inf_and_sts[0]
-    status = str(tx.tx_sts or "")
-    if status not in ("ACSC", "RJCT"):
-        raise MessageError("/Document/FIToFIPmtStsRpt/TxInfAndSts[1]/TxSts", f"ACSC or RJCT, got {status!r}")
-    reason = None
-    if status == "RJCT":
-        codes = [r.rsn.cd or r.rsn.prtry for r in tx.sts_rsn_inf if r.rsn is not None]
-        reason = next((c for c in codes if c), "NARR")
-    return PayoutStatus(tx.orgnl_end_to_end_id, tx.orgnl_uetr, status == "ACSC", reason)
+    if not report.tx_inf_and_sts:
+        raise MessageError("/Document/FIToFIPmtStsRpt/TxInfAndSts", "no transaction status")
+    out = []
+    for n, tx in enumerate(report.tx_inf_and_sts, 1):
+        status = str(tx.tx_sts or "")
+        if status not in ("ACSC", "RJCT"):
+            raise MessageError(f"/Document/FIToFIPmtStsRpt/TxInfAndSts[{n}]/TxSts", f"ACSC or RJCT, got {status!r}")
+        reason = None
+        if status == "RJCT":
+            codes = [r.rsn.cd or r.rsn.prtry for r in tx.sts_rsn_inf if r.rsn is not None]
+            reason = next((c for c in codes if c), "NARR")
+        out.append(PayoutStatus(tx.orgnl_end_to_end_id, tx.orgnl_uetr, status == "ACSC", reason))
+    return out
 
 
 def _module(document: type) -> Any:

@@ -2,9 +2,10 @@
 the bank's books, and each supply change on chain against exactly one core booking.
 
 Books, per currency: the closing balance of the latest camt.053, plus the movements the core reported since
-that its statements do not list yet (fundings from camt.054s; payouts the core accepted, from pacs.002s).
-Without a statement: those movements alone (the core's token liability starts at zero).
-Ledger, per currency: minted minus settled redemptions, from the committed events up to `as_of_block`.
+that its statements do not list yet (fundings from camt.054s; payouts and FX legs the core accepted, from
+pacs.002s). Without a statement: those movements alone (the core's token liability starts at zero).
+Ledger, per currency: minted minus settled redemptions, plus bought minus sold in conversions and PvP
+payments (fx_in - fx_out), from the committed events up to `as_of_block`.
 
 Breaks (`kind`, the `reference` it concerns):
     unbacked_mint          a Minted whose reserve_ref is no core booking, or differs from it (amount, account)
@@ -12,6 +13,7 @@ Breaks (`kind`, the `reference` it concerns):
                            and never notified
     duplicate_payout       a payment (end-to-end id) booked more than once in the core's statements
     settlement_without_payout  a RedemptionSettled whose payout_ref is no payment the core accepted
+    fx_not_booked          a conversion or PvP payment on chain the core rejected (its pacs.009's reason code)
     attestation_mismatch   an attestation on chain that is not the chain's supply at its block
     balance_difference     ledger and books differ in a currency with nothing in flight
 """
@@ -19,11 +21,11 @@ Breaks (`kind`, the `reference` it concerns):
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from books.store import ChainRecord, Funding, PayoutRow
+from books.store import ChainRecord, Funding, FxRow, PayoutRow
 from chaincode.domain.books import Attestation, SupplyMove, attestation_disagreements
 
 Digits = Mapping[str, int]  # the ledger's currency registry: code → minor digits
@@ -44,8 +46,15 @@ def _money(minor: int, currency: str, digits: Digits) -> str:
     return _text(_minor_to_decimal(minor, currency, digits), currency, digits)
 
 
-def supply_moves(chain: list[ChainRecord]) -> list[SupplyMove]:
+def fx_end_to_end_id(row: FxRow) -> str:
+    return row.end_to_end_id or row.tx_id[-32:]
+
+
+def supply_moves(chain: list[ChainRecord], fx: Sequence[FxRow] = ()) -> list[SupplyMove]:
     moves = []
+    for c in fx:
+        moves.append(SupplyMove(c.block, c.sold_currency, -c.sold_minor))
+        moves.append(SupplyMove(c.block, c.bought_currency, c.bought_minor))
     for r in chain:
         if r.currency is None or r.minor is None:
             continue
@@ -83,11 +92,13 @@ def report(
     statements: list[dict[str, Any]],
     chain: list[ChainRecord],
     digits: Digits,
+    fx: list[FxRow] | None = None,
 ) -> dict[str, Any]:
     """`{as_of_block, currencies: {CODE: {ledger, books, difference}}, breaks, in_flight}` (decimal strings)."""
     breaks: list[dict[str, str]] = []
     chain = [r for r in chain if r.block <= as_of_block]
-    moves = supply_moves(chain)
+    conversions = [c for c in fx or [] if c.block <= as_of_block]
+    moves = supply_moves(chain, conversions)
     ledger: dict[str, Decimal] = {}
     for m in moves:
         ledger[m.currency] = ledger.get(m.currency, Decimal(0)) + _minor_to_decimal(m.minor, m.currency, digits)
@@ -126,6 +137,33 @@ def report(
             if p.end_to_end_id not in listed.get(p.currency, set()):
                 books[p.currency] = books.get(p.currency, Decimal(0)) - _minor_to_decimal(p.minor, p.currency, digits)
 
+    fx_ids = set()
+    for c in conversions:
+        e2e = fx_end_to_end_id(c)
+        fx_ids.add(e2e)
+        if c.status in ("new", "sending"):
+            in_flight[c.sold_currency] += 1
+            in_flight[c.bought_currency] += 1
+        elif c.status == "booked":
+            if e2e not in listed.get(c.sold_currency, set()):
+                books[c.sold_currency] = books.get(c.sold_currency, Decimal(0)) - _minor_to_decimal(
+                    c.sold_minor, c.sold_currency, digits
+                )
+            if e2e not in listed.get(c.bought_currency, set()):
+                books[c.bought_currency] = books.get(c.bought_currency, Decimal(0)) + _minor_to_decimal(
+                    c.bought_minor, c.bought_currency, digits
+                )
+        else:
+            breaks.append(
+                {
+                    "kind": "fx_not_booked",
+                    "reference": c.tx_id,
+                    "detail": f"the core did not book the {c.type} of {_money(c.sold_minor, c.sold_currency, digits)} "
+                    f"{c.sold_currency} for {_money(c.bought_minor, c.bought_currency, digits)} {c.bought_currency}: "
+                    f"{c.reason or 'refused'}",
+                }
+            )
+
     minted_refs = set()
     for r in chain:
         if r.type == "Minted":
@@ -140,7 +178,7 @@ def report(
                 }
             )
     for ref, e in statement_credits.items():
-        if ref not in minted_refs and ref not in known_fundings:
+        if ref not in minted_refs and ref not in known_fundings and e["end_to_end_id"] not in fx_ids:
             breaks.append(
                 {
                     "kind": "funding_not_minted",

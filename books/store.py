@@ -6,6 +6,8 @@ accepts the core's messages into the inbox) and the connector process (which wor
                  | minted_elsewhere (someone already minted against that reference: nothing minted twice)
     payouts      the outbox: one row per redemption: new → sending (the pacs.008 kept, resent as is) →
                  answered (the pacs.002 kept) → closed (settled or rejected on chain); or manual
+    fx           the FX outbox: one row per conversion or PvP payment on chain: new → sending (the pacs.009
+                 kept, resent as is) → booked | rejected (the pacs.002 kept, with its reason code)
     statements   camt.053 parts, one per (MsgId, currency), with the SHA-256 of the message
     chain        the chain's events the reconciliation needs (mints, settlements, attestations)
     checkpoint   the last block-stream position recorded: the connector resumes from it
@@ -44,6 +46,10 @@ CREATE TABLE IF NOT EXISTS payouts (
     redemption_id TEXT PRIMARY KEY, block INTEGER NOT NULL, account_id TEXT NOT NULL, currency TEXT NOT NULL,
     minor INTEGER NOT NULL, payout_to TEXT, status TEXT NOT NULL, dda TEXT, msg_id TEXT, message BLOB,
     answer BLOB, accepted INTEGER, reason TEXT, uetr TEXT, end_to_end_id TEXT, tx_id TEXT);
+CREATE TABLE IF NOT EXISTS fx (
+    tx_id TEXT PRIMARY KEY, block INTEGER NOT NULL, type TEXT NOT NULL, sold_currency TEXT NOT NULL,
+    sold_minor INTEGER NOT NULL, bought_currency TEXT NOT NULL, bought_minor INTEGER NOT NULL,
+    status TEXT NOT NULL, msg_id TEXT, message BLOB, answer BLOB, reason TEXT, end_to_end_id TEXT);
 CREATE TABLE IF NOT EXISTS statements (
     msg_id TEXT NOT NULL, currency TEXT NOT NULL, opening TEXT NOT NULL, closing TEXT NOT NULL,
     sha256 TEXT NOT NULL, entries TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (msg_id, currency));
@@ -90,6 +96,25 @@ class PayoutRow:
     uetr: str | None
     end_to_end_id: str | None
     tx_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FxRow:
+    """A conversion (Converted) or PvP payment (Transferred under a quote): what the bank bought and sold."""
+
+    tx_id: str
+    block: int
+    type: str
+    sold_currency: str
+    sold_minor: int
+    bought_currency: str
+    bought_minor: int
+    status: str = "new"
+    msg_id: str | None = None
+    message: bytes | None = None
+    answer: bytes | None = None
+    reason: str | None = None
+    end_to_end_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,9 +259,17 @@ class BooksStore:
         rows = self._rows("SELECT block, tx_id FROM checkpoint WHERE id = 1")
         return (int(rows[0]["block"]), str(rows[0]["tx_id"])) if rows else None
 
-    def record_event(self, block: int, tx_id: str, record: ChainRecord | None, payout: PayoutRow | None) -> None:
+    def record_event(
+        self, block: int, tx_id: str, record: ChainRecord | None, payout: PayoutRow | None, fx: FxRow | None = None
+    ) -> None:
         """What one committed event means to the books, and the checkpoint past it, in one transaction."""
         with self._tx() as db:
+            if fx is not None:
+                db.execute(
+                    "INSERT OR IGNORE INTO fx (tx_id, block, type, sold_currency, sold_minor, bought_currency, "
+                    "bought_minor, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'new')",
+                    (fx.tx_id, fx.block, fx.type, fx.sold_currency, fx.sold_minor, fx.bought_currency, fx.bought_minor),
+                )
             if record is not None:
                 db.execute(
                     "INSERT OR IGNORE INTO chain VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -314,6 +347,29 @@ class BooksStore:
                 "UPDATE payouts SET status = 'closed', tx_id = ? WHERE redemption_id = ?", (tx_id, redemption_id)
             )
 
+    # --- the FX outbox ------------------------------------------------------------------------------------
+
+    def fx(self, *statuses: str) -> list[FxRow]:
+        marks = ",".join("?" * len(statuses))
+        where = f" WHERE status IN ({marks})" if statuses else ""
+        return [FxRow(**r) for r in self._rows(f"SELECT * FROM fx{where} ORDER BY block, tx_id", *statuses)]
+
+    def fx_prepared(self, tx_id: str, msg_id: str, message: bytes, end_to_end_id: str) -> None:
+        """The pacs.009 is kept before it is sent: after a crash the same bytes (same MsgId) go again."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE fx SET status = 'sending', msg_id = ?, message = ?, end_to_end_id = ? "
+                "WHERE tx_id = ? AND status = 'new'",
+                (msg_id, message, end_to_end_id, tx_id),
+            )
+
+    def fx_answered(self, tx_id: str, answer: bytes, booked: bool, reason: str | None) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE fx SET status = ?, answer = ?, reason = ? WHERE tx_id = ? AND status = 'sending'",
+                ("booked" if booked else "rejected", answer, reason, tx_id),
+            )
+
     # --- the report ---------------------------------------------------------------------------------------
 
     def save_report(self, report: dict[str, Any]) -> None:
@@ -333,7 +389,7 @@ class BooksStore:
 
     def counts(self) -> dict[str, dict[str, int]]:
         """How many fundings and payouts are in each status (for `deposits books status`)."""
-        out: dict[str, dict[str, int]] = {"fundings": {}, "payouts": {}}
+        out: dict[str, dict[str, int]] = {"fundings": {}, "payouts": {}, "fx": {}}
         for table in out:
             for r in self._rows(f"SELECT status, COUNT(*) AS n FROM {table} GROUP BY status"):
                 out[table][r["status"]] = int(r["n"])

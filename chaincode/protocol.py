@@ -851,6 +851,21 @@ class Event:
         }
         return {**self.references, **base}
 
+    def exchanged(self) -> tuple[str, int, str, int] | None:
+        """(sold currency, sold, bought currency, bought) of a conversion or a transfer under a quote (PvP),
+        seen from the bank: it took the event's amount out of supply (fx_out) and issued the other (fx_in).
+        None for any other event."""
+        refs = self.references
+        if self.type is EventType.CONVERTED:
+            code, amount = refs.get("bought_currency"), refs.get("bought_amount")
+        elif self.type is EventType.TRANSFERRED and "quote_id" in refs:
+            code, amount = refs.get("receive_currency"), refs.get("receive_amount")
+        else:
+            return None
+        if self.currency is None or self.amount is None or code is None or amount is None:
+            return None
+        return self.currency, self.amount, code, int(amount)
+
     def to_json(self) -> bytes:
         return canonical_json(self.to_dict())
 

@@ -1,6 +1,7 @@
 """Reconciliation from the chain alone (what an auditor can check without the bank's core): each attestation
 the bank's treasury recorded, against the chain's outstanding supply at the attestation's block, summed from
-the committed Minted and RedemptionSettled events (`chaincode.domain.books.attestation_disagreements`)."""
+the committed Minted and RedemptionSettled events and the conversions and PvP payments (fx_in - fx_out)
+(`chaincode.domain.books.attestation_disagreements`)."""
 
 from __future__ import annotations
 
@@ -72,6 +73,9 @@ def _moves_until(ledger: Ledger, reader: Caller, attestation_txs: set[str]) -> l
                     moves.append(SupplyMove(e.block_number, event.currency, event.amount))
                 elif event.type is EventType.REDEMPTION_SETTLED:
                     moves.append(SupplyMove(e.block_number, event.currency, -event.amount))
+                elif (fx := event.exchanged()) is not None:
+                    moves.append(SupplyMove(e.block_number, fx[0], -fx[1]))
+                    moves.append(SupplyMove(e.block_number, fx[2], fx[3]))
             waiting.discard(e.tx_id)
             if not waiting:
                 break

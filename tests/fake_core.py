@@ -102,19 +102,23 @@ def camt053_xml(msg_id: str, currency: str, opening: str, closing: str, lines: l
     )
 
 
-def pacs002_xml(msg_id: str, end_to_end_id: str, uetr: str | None, reason: str | None) -> bytes:
-    tx = pacs002.PaymentTransaction110(
-        orgnl_end_to_end_id=end_to_end_id,
-        orgnl_uetr=uetr,
-        tx_sts="RJCT" if reason else "ACSC",
-        sts_rsn_inf=[]
-        if reason is None
-        else [pacs002.StatusReasonInformation12(rsn=pacs002.StatusReason6Choice(cd=reason))],
-    )
+def pacs002_xml(msg_id: str, *statuses: tuple[str, str | None, str | None]) -> bytes:
+    """One TxInfAndSts per (end-to-end id, UETR, reason code or None for ACSC)."""
+    txs = [
+        pacs002.PaymentTransaction110(
+            orgnl_end_to_end_id=end_to_end_id,
+            orgnl_uetr=uetr,
+            tx_sts="RJCT" if reason else "ACSC",
+            sts_rsn_inf=[]
+            if reason is None
+            else [pacs002.StatusReasonInformation12(rsn=pacs002.StatusReason6Choice(cd=reason))],
+        )
+        for end_to_end_id, uetr, reason in statuses
+    ]
     return to_xml(
         pacs002.Document(
             fito_fipmt_sts_rpt=pacs002.FitoFipaymentStatusReportV10(
-                grp_hdr=pacs002.GroupHeader91(msg_id=f"ST-{msg_id}"[:35], cre_dt_tm=NOW), tx_inf_and_sts=[tx]
+                grp_hdr=pacs002.GroupHeader91(msg_id=f"ST-{msg_id}"[:35], cre_dt_tm=NOW), tx_inf_and_sts=txs
             )
         )
     )
@@ -131,18 +135,30 @@ class FakeCore:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def send(self, xml: bytes) -> bytes:
-        """The core's ISO 20022 endpoint. Raises MessageError for what it cannot read."""
-        message = parse(xml, expected=Kind.PACS_008)
+        """The core's ISO 20022 endpoint: a pacs.008 (payout) or pacs.009 (FX booking, every leg booked).
+        Raises MessageError for what it cannot read."""
+        message = parse(xml)
+        if message.kind not in (Kind.PACS_008, Kind.PACS_009):
+            raise MessageError("/Document", f"{message.kind} is no payment")
         with self._lock:
             self.received[message.msg_id] += 1
             if message.msg_id in self.answers:
                 return self.answers[message.msg_id]
+            if message.kind is Kind.PACS_009:
+                legs = message.document.ficdt_trf.cdt_trf_tx_inf
+                for leg in legs:
+                    amount = leg.intr_bk_sttlm_amt
+                    self.booked.append((leg.pmt_id.end_to_end_id, amount.ccy, amount.value))
+                statuses = [(leg.pmt_id.end_to_end_id, leg.pmt_id.uetr, None) for leg in legs]
+                answer = pacs002_xml(message.msg_id, *statuses)
+                self.answers[message.msg_id] = answer
+                return answer
             tx = message.document.fito_ficstmr_cdt_trf.cdt_trf_tx_inf[0]
             account = tx.cdtr_acct.id.iban or tx.cdtr_acct.id.othr.id
             reason = self.rejects.get(account)
             if reason is None:
                 self.booked.append((tx.pmt_id.end_to_end_id, tx.intr_bk_sttlm_amt.ccy, tx.intr_bk_sttlm_amt.value))
-            answer = pacs002_xml(message.msg_id, tx.pmt_id.end_to_end_id, tx.pmt_id.uetr, reason)
+            answer = pacs002_xml(message.msg_id, (tx.pmt_id.end_to_end_id, tx.pmt_id.uetr, reason))
             self.answers[message.msg_id] = answer
             return answer
 

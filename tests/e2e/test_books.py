@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from network.endpoints import books_name
 from network.network import Network
 from tests.e2e.conftest import Api, Apis, new_id
 from tests.e2e.test_chaincode import rejected_code, submit
+from tests.e2e.test_fx import quote
 from tests.fake_core import FakeCore, Line, camt053_xml, camt054_xml
 
 pytestmark = [
@@ -265,6 +267,32 @@ def test_a_payout_survives_a_sigkill(books: Books, apis: Apis, step: str) -> Non
         # The connector died with the answer unrecorded: the same MsgId went again, answered as the first time.
         assert books.core.received[f"TDP-{rid[-31:]}"] == 2
     assert balance(apis, account) == "15.00"
+
+
+def test_an_fx_booking_survives_a_sigkill_after_sending(books: Books, apis: Apis) -> None:
+    dda = new_id("DDA")
+    account = open_account(apis, dda)
+    books.post(camt054_xml(new_id("M"), dda, "USD", [(new_id("B"), "30.00")]))
+    wait_until(lambda: balance(apis, account) == "30.00")
+    sent_before = {m for m in books.core.received if m.startswith("TDF-")}
+    q = quote(apis, "USD", "EUR", "0.9", "10.00")
+    books.start(kill_at="fx.sent")
+    body = {"account": account, "quote_id": q["id"], "sell_currency": "USD", "sell_amount": "10.00"}
+    assert apis[HOLDER].ok("POST", "/v1/conversions", body)["bought_amount"] == "9.00"
+    wait_until(lambda: not books.running(), what=lambda: dict(books.core.received))
+    books.start()
+
+    # The connector died with the answer unrecorded: the same pacs.009 (same MsgId) went again, booked once.
+    def resent() -> list[str]:
+        return [m for m, n in books.core.received.items() if m.startswith("TDF-") and m not in sent_before and n > 1]
+
+    wait_until(lambda: bool(resent()), what=lambda: dict(books.core.received))
+    (msg_id,) = resent()
+    assert books.core.received[msg_id] == 2
+    tail = msg_id.removeprefix("TDF-")  # the last 31 hex of the conversion's tx id
+    legs = [(c, a) for e, c, a in books.core.booked if e.endswith(tail)]
+    assert sorted(legs) == [("EUR", Decimal("9.00")), ("USD", Decimal("10.00"))]
+    assert not [b for b in quiet(books)["breaks"] if b["kind"] == "fx_not_booked" and b["reference"].endswith(tail)]
 
 
 BOOKS_ROUTES = [("GET", "/v1/books/exceptions"), ("GET", "/v1/books/statements"), ("GET", "/v1/reconciliation")]
