@@ -184,7 +184,7 @@ def test_the_repair_queue_holds_what_cannot_be_minted(books: Books, apis: Apis) 
     unknown, digits, currency = new_id("B"), new_id("B"), new_id("B")
     books.post(camt054_xml(new_id("M"), new_id("DDA"), "USD", [(unknown, "5.00")]))
     books.post(camt054_xml(new_id("M"), dda, "USD", [(digits, "5.001")]))
-    books.post(camt054_xml(new_id("M"), dda, "CHF", [(currency, "5.00")]))
+    books.post(camt054_xml(new_id("M"), dda, "XTS", [(currency, "5.00")]))
 
     def parked() -> dict[str, str]:
         rows = apis["BankOrg/compliance"].ok("GET", "/v1/books/exceptions")

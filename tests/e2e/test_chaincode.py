@@ -210,7 +210,7 @@ def test_escrow_authorisation_matrix(network: Network, contracts: dict[str, fabr
         ({"amount": 10**15 + 1}, "INVALID_AMOUNT"),
         ({"amount": 1.005}, "INVALID_AMOUNT"),
         ({"amount": "100"}, "INVALID_AMOUNT"),
-        ({"currency": "CHF"}, "UNKNOWN_CURRENCY"),  # not in the registry
+        ({"currency": "XTS"}, "UNKNOWN_CURRENCY"),  # not in the registry
         ({"from_account": "no-such-acct"}, "UNKNOWN_ACCOUNT"),
         ({"surprise": 1}, "INVALID_ARGUMENT"),
     ],

@@ -42,7 +42,7 @@ def test_the_registry_up_wrote(apis: Apis) -> None:
     acct = open_account(apis, BUYER, "fxjpy")
     mint(apis, acct, "125000", "JPY")
     assert balances(apis, acct)["JPY"] == "125000"
-    r = apis[BANK].post("/v1/mints", {"account": acct, "currency": "CHF", "amount": "1.00", "reserve_ref": "X"})
+    r = apis[BANK].post("/v1/mints", {"account": acct, "currency": "XTS", "amount": "1.00", "reserve_ref": "X"})
     assert (r.status_code, r.json()["code"]) == (400, "UNKNOWN_CURRENCY")
     r = apis[BANK].post("/v1/mints", {"account": acct, "currency": "JPY", "amount": "1.5", "reserve_ref": "X"})
     assert (r.status_code, r.json()["code"]) == (400, "INVALID_AMOUNT")

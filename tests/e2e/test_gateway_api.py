@@ -115,7 +115,7 @@ def test_freeze_blocks_both_directions_and_unfreeze_restores(apis: Apis, funded:
         ("1.005", "USD", "INVALID_AMOUNT"),
         ("10000000000000.01", "USD", "INVALID_AMOUNT"),
         ("1e3", "USD", "INVALID_AMOUNT"),
-        ("5.00", "CHF", "UNKNOWN_CURRENCY"),  # a real ISO 4217 code the registry does not hold
+        ("5.00", "XTS", "UNKNOWN_CURRENCY"),  # ISO 4217's code for testing: never registered
     ],
 )
 def test_bad_amounts_are_rejected_and_change_nothing(
