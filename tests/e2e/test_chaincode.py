@@ -90,7 +90,7 @@ def test_every_read_function_answers(
     hist = evaluate(contracts[BUYER], protocol.GetAccountHistory(buyer))
     assert [(e["type"], e["amount"]) for e in hist["entries"]] == [("Minted", 100_000)]
     supply = evaluate(contracts[AUDITOR], protocol.GetSupply())
-    assert set(supply) == {code for code, _ in network.topology.currencies}  # the registry `up` wrote
+    assert set(supply) >= {code for code, _ in network.topology.currencies}  # the registry `up` wrote (and any since)
     red = submit(contracts[BUYER], protocol.Redeem(buyer, "USD", 100, rid()))
     view = evaluate(contracts[ISSUER], protocol.GetRedemption(red["redemption_id"]))
     assert (view["status"], view["amount"], view["account_id"]) == ("pending", 100, buyer)
