@@ -31,20 +31,31 @@ class Series:
         return self.points[-1][1] if self.points else 0
 
 
+def _deltas(event: Event) -> list[tuple[str, int]]:
+    """How an event moves outstanding supply per currency: a mint or a settled redemption its own currency,
+    a conversion or PvP payment both (the sold amount leaves supply, the bought one enters)."""
+    sign = OUTSTANDING_DELTA.get(event.type)
+    if sign is not None and event.currency is not None and event.amount is not None:
+        return [(event.currency, sign * event.amount)]
+    exchanged = event.exchanged()
+    if exchanged is None:
+        return []
+    sold_currency, sold, bought_currency, bought = exchanged
+    return [(sold_currency, -sold), (bought_currency, bought)]
+
+
 def outstanding_series(events: Iterable[tuple[int, Event]]) -> list[Series]:
     """Per currency, the outstanding supply after each block that changed it, from (block, event) pairs."""
     totals: dict[str, int] = {}
     points: dict[str, list[tuple[int, int]]] = {}
     for block, event in events:
-        sign = OUTSTANDING_DELTA.get(event.type)
-        if sign is None or event.currency is None or event.amount is None:
-            continue
-        totals[event.currency] = totals.get(event.currency, 0) + sign * event.amount
-        series = points.setdefault(event.currency, [])
-        if series and series[-1][0] == block:
-            series[-1] = (block, totals[event.currency])
-        else:
-            series.append((block, totals[event.currency]))
+        for currency, delta in _deltas(event):
+            totals[currency] = totals.get(currency, 0) + delta
+            series = points.setdefault(currency, [])
+            if series and series[-1][0] == block:
+                series[-1] = (block, totals[currency])
+            else:
+                series.append((block, totals[currency]))
     return [Series(cur, tuple(points[cur])) for cur in sorted(points)]
 
 

@@ -261,7 +261,7 @@ def _assert_supply_invariant(contracts: dict[str, fabric.Contract]) -> None:
     q = protocol.GetSupply()
     supply = json.loads(contracts["AuditorOrg/auditor"].evaluate_transaction(q.FUNCTION.value, [q.to_json()]))
     for figures in supply.values():
-        assert figures["outstanding"] == figures["minted"] - figures["redeemed"]
+        assert figures["outstanding"] == figures["minted"] + figures["fx_in"] - figures["redeemed"] - figures["fx_out"]
         assert (
             figures["outstanding"] == figures["balances_total"] + figures["pending_redemptions"] + figures["escrowed"]
         )
