@@ -30,7 +30,7 @@ def main() -> int:
     topology = topology_for(layout, settings.topology)
     org = topology.org(settings.org)
     peer = PeerEndpoint(
-        address=org.peer.address,
+        address=settings.peer_address or org.peer.address,
         tls_ca_pem=OrgCrypto(layout.crypto, org).tls_ca_cert.read_bytes(),
         channel=topology.channel,
         chaincode=topology.chaincode.name,

@@ -16,6 +16,8 @@ class BooksSettings(BaseSettings):
     topology: Path = DEFAULT_TOPOLOGY
     # The org whose books these are (its treasury identity mints, its gateway accepts the core's messages).
     org: str = "BankOrg"
+    # The org's peer, when not at its topology address (in a container: by the peer's container name).
+    peer_address: str | None = None
     # The core's ISO 20022 endpoint (`POST {core_url}/iso20022`); unset: payouts wait for one.
     core_url: str | None = None
     # Seconds between passes over the pending fundings and payouts.

@@ -195,9 +195,7 @@ class Network:
 
     def books_orgs(self) -> list[Org]:
         """The orgs that keep books: those with a `treasury` identity for the connector (README "The bank's
-        books"). Native runtime only: the connector dials the peer at its topology address."""
-        if self.endpoints.by_name:
-            return []
+        books")."""
         return [o for o in self.topology.orgs if any(i.role == "treasury" for i in o.identities)]
 
     def books_service(self, org: Org, core_url: str | None = None, kill_at: str | None = None) -> Service:
@@ -210,9 +208,11 @@ class Network:
             "PYTHONUNBUFFERED": "1",
         }
         # The org's reference core when the topology gives it one (`core_port`); a bank names its own core.
-        core_port = getattr(org, "core_port", None)
-        if core_url is None and core_port is not None:
-            core_url = f"http://127.0.0.1:{core_port}"
+        if core_url is None and org.core_port is not None:
+            core_url = f"http://{self.endpoints.host(core_name(org))}:{org.core_port}"
+        if self.endpoints.by_name:
+            # In a container: reach the peer by its container name (as the gateway does).
+            env["DEPOSITS_BOOKS_PEER_ADDRESS"] = self.endpoints.address(org.peer.id, org.peer.port)
         if core_url is not None:
             env["DEPOSITS_BOOKS_CORE_URL"] = core_url
         if kill_at is not None:

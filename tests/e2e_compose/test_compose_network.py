@@ -62,7 +62,7 @@ def test_status_reports_three_joined_peers_and_three_consenters_by_container_nam
 ) -> None:
     status = json.loads(deposits(data_dir, topology_file, "network", "status", "--json").stdout)
     assert status["runtime"] == "compose"
-    assert set(status) == {"runtime", "data_dir", "fabric_version", "channel", "nodes", "chaincode", "gateways"}
+    assert set(status) == {"runtime", "data_dir", "fabric_version", "channel", "nodes", "chaincode", "gateways", "cores"}
     assert status["channel"]["members"] == ["AuditorMSP", "BankMSP", "PlatformMSP"]
     assert sorted(status["channel"]["consenters"]) == sorted(f"{o.id}:{o.port}" for o in network.topology.orderers)
     assert status["channel"]["raft_leader"] in {o.id for o in network.topology.orderers}
@@ -72,6 +72,7 @@ def test_status_reports_three_joined_peers_and_three_consenters_by_container_nam
     peers = [n for n in status["nodes"] if n["kind"] == "peer"]
     assert len(peers) == 3 and all(n["height"] >= 1 for n in peers)
     assert all(gw["running"] for gw in status["gateways"])
+    assert [c["org"] for c in status["cores"]] == ["BankOrg"] and all(c["running"] for c in status["cores"])
     assert status["chaincode"]["current_code"] and all(status["chaincode"]["servers"].values())
 
 
