@@ -25,12 +25,14 @@ def _post(http: httpx.Client, key: str, path: str, body: dict[str, str]) -> None
         raise RuntimeError(f"setup {path} answered {r.status_code}: {r.text[:300]}")
 
 
-def open_accounts(bank: tuple[str, str], clients: int, hot_payee: bool, currency: str) -> Accounts:
-    """`clients` funded payers, and as many payees (or one). Raises RuntimeError if the bank refuses."""
+def open_accounts(bank: tuple[str, str], clients: int, hot_payee: bool, currency: str, payees: int = 0) -> Accounts:
+    """`clients` funded payers, and as many payees (one for a hot payee; `payees` when more are asked for,
+    as a payout's lines are). Raises RuntimeError if the bank refuses."""
     url, key = bank
     tag = uuid.uuid4().hex[:8]
     payers = [f"bench-{tag}-payer-{i}" for i in range(clients)]
-    payees = [f"bench-{tag}-payee"] if hot_payee else [f"bench-{tag}-payee-{i}" for i in range(clients)]
+    wanted = max(clients, payees)
+    payee_ids = [f"bench-{tag}-payee"] if hot_payee else [f"bench-{tag}-payee-{i}" for i in range(wanted)]
     with httpx.Client(base_url=url, timeout=60) as http:
 
         def open_payer(acct: str) -> None:
@@ -43,5 +45,5 @@ def open_accounts(bank: tuple[str, str], clients: int, hot_payee: bool, currency
 
         with ThreadPoolExecutor(16) as pool:
             list(pool.map(open_payer, payers))
-            list(pool.map(open_payee, payees))
-    return Accounts(payers, payees * clients if hot_payee else payees)
+            list(pool.map(open_payee, payee_ids))
+    return Accounts(payers, payee_ids * clients if hot_payee else payee_ids)

@@ -45,6 +45,8 @@ def _submit(contract: fabric.Contract, args: protocol.Args) -> _Outcome:
 
 def run_direct(net: Network, holder: str, load: Load) -> dict[str, Any]:
     """One thread per payer as `holder` (`Org/name`); the same result shape as the load client's."""
+    if load.payout_lines:
+        raise ValueError("the direct carrier sends transfers only")
     payers, payees, count = load.payers, load.payees, load.count
     org_name, name = holder.split("/", 1)
     org = net.topology.org(org_name)

@@ -24,7 +24,8 @@ def loadgen() -> Path:
 
 
 def run_loadgen(url: str, key: str, load: Load) -> dict[str, Any]:
-    """One client per payer, as the identity whose API key is `key`. Returns the load client's JSON
+    """One client per payer (transfers, or payouts when the load has lines), as the identity whose API key is
+    `key`. Returns the load client's JSON
     (committed, committed_per_s, p50_s, p95_s, outcomes, per_payer, per_payee)."""
     binary = loadgen()
     with tempfile.TemporaryDirectory() as tmp:
@@ -43,6 +44,7 @@ def run_loadgen(url: str, key: str, load: Load) -> dict[str, Any]:
                 f"-count={load.count}",
                 f"-currency={load.currency}",
                 f"-amount={load.amount}",
+                f"-payout-lines={load.payout_lines}",
             ],
             capture_output=True,
             text=True,

@@ -38,13 +38,14 @@ def _minor(text: str) -> int:
     return int(whole) * 100 + int((frac + "00")[:2])
 
 
-def check_balances(auditor: tuple[str, str], accounts: Accounts, result: dict[str, Any]) -> str:
+def check_balances(auditor: tuple[str, str], accounts: Accounts, result: dict[str, Any], lines: int = 0) -> str:
     """`ok` when every payer lost and every payee gained exactly what committed (as the auditor reads it),
-    else what differs."""
+    else what differs; `lines`: each transaction was a payout of that many lines."""
     if any(outcome.startswith(_AMBIGUOUS) for outcome in result["outcomes"]):
         return "unverifiable: some answers left the outcome open"
     url, key = auditor
-    expected = {p: _minor(FUNDING) - result["per_payer"].get(p, 0) * AMOUNT_MINOR for p in accounts.payers}
+    lines = max(1, lines)  # a committed payout debits its payer once per line
+    expected = {p: _minor(FUNDING) - result["per_payer"].get(p, 0) * lines * AMOUNT_MINOR for p in accounts.payers}
     for payee in set(accounts.payees):
         expected[payee] = result["per_payee"].get(payee, 0) * AMOUNT_MINOR
     wrong = []
@@ -58,13 +59,16 @@ def check_balances(auditor: tuple[str, str], accounts: Accounts, result: dict[st
 
 def run_scenario(net: Network, scenario: Scenario, settings: BenchSettings) -> dict[str, Any]:
     keys = api_keys(net)
-    accounts = open_accounts(keys["BankOrg/issuer"], scenario.clients, scenario.hot_payee, CURRENCY)
+    lines = scenario.payout_lines
+    accounts = open_accounts(keys["BankOrg/issuer"], scenario.clients, scenario.hot_payee, CURRENCY, lines)
     payer_url, payer_key = keys[PAYER_HOLDER]
     kinds = processes.process_kinds(net)
     loadgen()  # built (once) before measuring: `go build` would count as the client's CPU
     net.wait_peers_in_sync()
     cpu_before, steps_before = processes.sample(net), step_metrics.scrape(payer_url)
-    load = Load(accounts.payers, accounts.payees, settings.seconds, settings.count, CURRENCY, AMOUNT, AMOUNT_MINOR)
+    load = Load(
+        accounts.payers, accounts.payees, settings.seconds, settings.count, CURRENCY, AMOUNT, AMOUNT_MINOR, lines
+    )
     if scenario.carrier is Carrier.HTTP:
         result = run_loadgen(payer_url, payer_key, load)
     else:
@@ -79,6 +83,8 @@ def run_scenario(net: Network, scenario: Scenario, settings: BenchSettings) -> d
         "committed": result["committed"],
         "elapsed_s": round(result["elapsed_s"], 2),
         "tx_per_s": round(result["committed_per_s"], 1),
+        "payments_per_tx": max(1, lines),
+        "payments_per_s": round(result["committed_per_s"] * max(1, lines), 1),
         "p50_ms": round(result["p50_s"] * 1000),
         "p95_ms": round(result["p95_s"] * 1000),
         "failures": failures,
@@ -87,7 +93,7 @@ def run_scenario(net: Network, scenario: Scenario, settings: BenchSettings) -> d
         "conflict_retries": result.get("retries", steps_after.conflict_retries - steps_before.conflict_retries),
         "cpu_ms_per_tx": processes.cpu_ms_per_tx_by_kind(cpu_before, cpu_after, kinds, result["committed"]),
         "rss_mib": processes.rss_mib_by_kind(cpu_after, kinds),
-        "balances": check_balances(keys["AuditorOrg/auditor"], accounts, result),
+        "balances": check_balances(keys["AuditorOrg/auditor"], accounts, result, lines),
     }
 
 

@@ -1,6 +1,7 @@
-"""The named scenarios `deposits bench` can run. Each pays 0.01 per transaction from funded payers (one per
+"""The named scenarios `deposits bench` can run. Each pays 0.01 per payment from funded payers (one per
 client) to payees, and differs in who carries it (the HTTP gateway or our Fabric client directly), whether
-every payer pays one hot payee, and how many run at once."""
+every payer pays one hot payee, how many run at once, and whether a transaction carries one payment (a
+transfer) or many (a bulk payout of `payout_lines` lines, one to each of that many payees)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ class Load:
     currency: str
     amount: str  # decimal string, as the HTTP API takes it
     amount_minor: int  # the same amount in minor units, as the contract takes it
+    payout_lines: int = 0  # 0: transfers; else every transaction is a payout to each of payees[:payout_lines]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,7 @@ class Scenario:
     hot_payee: bool
     clients: int
     about: str
+    payout_lines: int = 0  # 0: one transfer per transaction
 
 
 SCENARIOS: dict[str, Scenario] = {
@@ -44,5 +47,7 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario("direct-distinct", Carrier.DIRECT, False, 32, "http-distinct through our Fabric client"),
         Scenario("direct-hot-payee", Carrier.DIRECT, True, 32, "http-hot-payee through our Fabric client"),
         Scenario("http-latency-4", Carrier.HTTP, False, 4, "4 payers over HTTP: latency at light load"),
+        Scenario("http-payouts-100", Carrier.HTTP, False, 4, "4 payers, payouts of 100 lines, over HTTP", 100),
+        Scenario("http-payouts-500", Carrier.HTTP, False, 4, "4 payers, payouts of 500 lines, over HTTP", 500),
     )
 }

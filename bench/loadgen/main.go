@@ -43,6 +43,30 @@ func readList(path string) []string {
 	return out
 }
 
+// transfers: client i pays payees[i] with POST /v1/transfers.
+func transfers(currency, amount string, payees []string) (string, func(string, int) []byte, func(int) []string) {
+	body := func(from string, i int) []byte {
+		b, _ := json.Marshal(map[string]string{
+			"from": from, "to": payees[i], "currency": currency, "amount": amount, "reference": "BENCH",
+		})
+		return b
+	}
+	return "/v1/transfers", body, func(i int) []string { return payees[i : i+1] }
+}
+
+// payouts: every client pays each of payees once per POST /v1/payouts (one transaction of len(payees) lines).
+func payouts(currency, amount string, payees []string) (string, func(string, int) []byte, func(int) []string) {
+	lines := make([]map[string]string, len(payees))
+	for i, to := range payees {
+		lines[i] = map[string]string{"to": to, "amount": amount, "reference": fmt.Sprintf("BENCH-%d", i)}
+	}
+	body := func(from string, _ int) []byte {
+		b, _ := json.Marshal(map[string]any{"from": from, "currency": currency, "lines": lines})
+		return b
+	}
+	return "/v1/payouts", body, func(int) []string { return payees }
+}
+
 func percentile(sorted []float64, p float64) float64 {
 	if len(sorted) == 0 {
 		return 0
@@ -61,6 +85,7 @@ func main() {
 	count := flag.Int64("count", 0, "stop sending after this many requests in all (0: no bound)")
 	currency := flag.String("currency", "USD", "currency code")
 	amount := flag.String("amount", "0.01", "amount of each payment (decimal string)")
+	payoutLines := flag.Int("payout-lines", 0, "send bulk payouts of this many lines, one to each payee, instead of transfers")
 	flag.Parse()
 	payers := readList(*payersFile)
 	payees := make([]string, *clients)
@@ -71,8 +96,12 @@ func main() {
 			payees[i] = *payee
 		}
 	}
-	if len(payers) < *clients || len(payees) < *clients {
-		panic(fmt.Sprintf("need %d payers and payees", *clients))
+	if len(payers) < *clients || len(payees) < max(*clients, *payoutLines) {
+		panic(fmt.Sprintf("need %d payers and %d payees", *clients, max(*clients, *payoutLines)))
+	}
+	path, bodyOf, credited := transfers(*currency, *amount, payees)
+	if *payoutLines > 0 {
+		path, bodyOf, credited = payouts(*currency, *amount, payees[:*payoutLines])
 	}
 	start := time.Now()
 	stop := start.Add(time.Duration(*seconds) * time.Second)
@@ -86,14 +115,13 @@ func main() {
 	var wg sync.WaitGroup
 	for i := 0; i < *clients; i++ {
 		wg.Add(1)
-		go func(from, to string) {
+		go func(idx int) {
 			defer wg.Done()
+			from := payers[idx]
 			client := &http.Client{Timeout: 120 * time.Second, Transport: &http.Transport{MaxConnsPerHost: 1}}
-			body, _ := json.Marshal(map[string]string{
-				"from": from, "to": to, "currency": *currency, "amount": *amount, "reference": "BENCH",
-			})
+			body := bodyOf(from, idx)
 			for time.Now().Before(stop) && (*count == 0 || sent.Add(1) <= *count) {
-				req, _ := http.NewRequest("POST", *url+"/v1/transfers", bytes.NewReader(body))
+				req, _ := http.NewRequest("POST", *url+path, bytes.NewReader(body))
 				req.Header.Set("Authorization", "Bearer "+*key)
 				req.Header.Set("Idempotency-Key", newKey())
 				req.Header.Set("Content-Type", "application/json")
@@ -120,7 +148,9 @@ func main() {
 				if resp.StatusCode == 201 {
 					latencies = append(latencies, done.Sub(began).Seconds())
 					perPayer[from]++
-					perPayee[to]++
+					for _, to := range credited(idx) {
+						perPayee[to]++
+					}
 				}
 				if done.After(last) {
 					last = done
@@ -131,7 +161,7 @@ func main() {
 					time.Sleep(time.Duration(max(wait, 1)) * time.Second)
 				}
 			}
-		}(payers[i], payees[i])
+		}(i)
 	}
 	wg.Wait()
 	sort.Float64s(latencies)

@@ -62,7 +62,16 @@ def test_status_reports_three_joined_peers_and_three_consenters_by_container_nam
 ) -> None:
     status = json.loads(deposits(data_dir, topology_file, "network", "status", "--json").stdout)
     assert status["runtime"] == "compose"
-    assert set(status) == {"runtime", "data_dir", "fabric_version", "channel", "nodes", "chaincode", "gateways", "cores"}
+    assert set(status) == {
+        "runtime",
+        "data_dir",
+        "fabric_version",
+        "channel",
+        "nodes",
+        "chaincode",
+        "gateways",
+        "cores",
+    }
     assert status["channel"]["members"] == ["AuditorMSP", "BankMSP", "PlatformMSP"]
     assert sorted(status["channel"]["consenters"]) == sorted(f"{o.id}:{o.port}" for o in network.topology.orderers)
     assert status["channel"]["raft_leader"] in {o.id for o in network.topology.orderers}
