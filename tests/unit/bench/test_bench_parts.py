@@ -42,6 +42,8 @@ def test_the_table_names_every_scenario_kind_and_ratio() -> None:
         "clients": 32,
         "committed": 100,
         "tx_per_s": 50.0,
+        "payments_per_tx": 1,
+        "payments_per_s": 50.0,
         "p50_ms": 600,
         "p95_ms": 900,
         "failures": {"503 OVERLOADED": 2},

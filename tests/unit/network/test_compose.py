@@ -36,6 +36,7 @@ def test_every_service_publishes_its_ports_on_loopback_only_under_the_same_numbe
     expected = {o.orderer.id for o in topo.orgs} | {o.peer.id for o in topo.orgs}
     expected |= {f"chaincode.{o.domain}" for o in topo.orgs} | {f"gateway.{o.domain}" for o in topo.orgs}
     expected |= {f"core.{o.domain}" for o in topo.orgs if o.core_port is not None}
+    expected |= {f"books.{o.domain}" for o in topo.orgs if any(i.role == "treasury" for i in o.identities)}
     assert set(services) == expected
     published = []
     for svc in services.values():
