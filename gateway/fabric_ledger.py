@@ -70,8 +70,9 @@ def translate_errors() -> Iterator[None]:
             raise ChaincodeRejected(exc.chaincode_code, exc.chaincode_message or "") from exc
         if retryable(exc):
             raise RetryableConflict(f"endorsers disagree: {exc.message}") from exc
-        if isinstance(exc, fabric.EndorseError) and exc.code == grpc.StatusCode.ABORTED:
-            # Not a refusal (that carries the chaincode's code) nor a mismatch: a required endorser did not answer.
+        if exc.code == grpc.StatusCode.ABORTED:
+            # Not a refusal (that carries the chaincode's code) nor a mismatch: the peer itself failed the proposal
+            # (an endorser that did not answer; on evaluate, a chaincode not connected yet after a restart).
             nodes = "; ".join(f"{d.msp_id} {d.address}: {d.message}" for d in exc.details) or exc.message
             raise LedgerUnavailable(f"required endorsers unavailable: {nodes}") from exc
         if _unavailable(exc) or isinstance(exc, fabric.SubmitError):

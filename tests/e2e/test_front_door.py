@@ -4,6 +4,7 @@ one key is limited while other callers are served."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -70,8 +71,20 @@ def test_ten_anonymous_300_mb_bodies_leave_the_gateway_as_it_was(network: Networ
 def test_a_flood_from_one_key_is_limited_and_others_are_served(apis: Apis) -> None:
     flooder, other = apis["PlatformOrg/buyer-us"], apis["PlatformOrg/operator"]
     # A request the gateway refuses itself (400, no ledger call) lets one client outrun the limit here.
+    # Until the limit answers (at most 60 s): on a loaded machine the gateway may serve fewer than the limit's
+    # rate for a while, and then nothing is over the limit yet.
+    statuses: list[int] = []
+    limited_seen = threading.Event()
+    give_up = time.monotonic() + 60
+
+    def flood(_: int) -> None:
+        while not limited_seen.is_set() and time.monotonic() < give_up:
+            statuses.append(code := flooder.get("/v1/transactions/x").status_code)
+            if code == 429:
+                limited_seen.set()
+
     with ThreadPoolExecutor(16) as pool:
-        statuses = list(pool.map(lambda _: flooder.get("/v1/transactions/x").status_code, range(1000)))
+        list(pool.map(flood, range(16)))
     assert 429 in statuses and 400 in statuses
     limited = flooder.get("/v1/transactions/x")
     if limited.status_code == 429:
