@@ -41,6 +41,7 @@ from books.messages import (
     parse_statuses,
     payout_message,
 )
+from books.mirror import BooksMirror
 from books.store import BooksStore, ChainRecord, Funding, FxRow, PayoutRow
 from chaincode import domain, protocol
 from chaincode.errors import ErrorCode
@@ -136,6 +137,7 @@ class Connector:
         self._stop = threading.Event()
         # The ledger's currency registry (which currencies exist and their digits), read as treasury.
         self.currencies = CurrencyRegistry(ledger, treasury)
+        self.mirror = BooksMirror(store)
 
     # --- the loop -----------------------------------------------------------------------------------------
 
@@ -361,16 +363,10 @@ class Connector:
     # --- reconciliation and attestations ------------------------------------------------------------------
 
     def report(self) -> dict[str, Any]:
+        """The reconciliation as of the checkpoint, from the rows changed since the last pass (books.mirror)."""
         position = self.store.checkpoint()
-        return reconcile.report(
-            position[0] if position else 0,
-            self.store.fundings(),
-            self.store.payouts(),
-            self.store.statements(),
-            self.store.chain(),
-            {c.code: c.minor_digits for c in self.currencies.all()},
-            self.store.fx(),
-        )
+        digits = {c.code: c.minor_digits for c in self.currencies.all()}
+        return self.mirror.report(position[0] if position else 0, digits)
 
     def attest(self) -> None:
         """After each statement: the books' balance of its currency, on chain, once nothing is in flight."""
@@ -398,6 +394,21 @@ class Connector:
                 _nothing,
             )
             self.store.mark_attested(part["msg_id"], code, outcome.body["tx_id"])
+
+
+def books_report(store: BooksStore, digits: reconcile.Digits) -> dict[str, Any]:
+    """One reconciliation over every row of the store, as of its checkpoint block (what the connector's
+    incremental pass, `BooksMirror.report`, must answer too)."""
+    position = store.checkpoint()
+    return reconcile.report(
+        position[0] if position else 0,
+        store.fundings(),
+        store.payouts(),
+        store.statements(),
+        store.chain(),
+        digits,
+        store.fx(),
+    )
 
 
 def _nothing(result: dict[str, Any], status: TxStatus) -> dict[str, Any]:

@@ -24,7 +24,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,7 +61,36 @@ CREATE TABLE IF NOT EXISTS checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), bl
 CREATE TABLE IF NOT EXISTS report (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS attested (msg_id TEXT NOT NULL, currency TEXT NOT NULL, tx_id TEXT,
     PRIMARY KEY (msg_id, currency));
+CREATE TABLE IF NOT EXISTS changes (rev INTEGER PRIMARY KEY AUTOINCREMENT, tbl TEXT NOT NULL, row_id INTEGER NOT NULL);
 """
+
+# The tables the reconciliation reads, with the order it reads them in. Every insert or update of one of
+# their rows is logged in `changes` (by trigger, whichever process writes), so the connector's copy of them
+# (books.mirror) reads only the rows changed since its last pass.
+RECONCILED = {
+    "fundings": "seq, reference",
+    "payouts": "block, redemption_id",
+    "fx": "block, tx_id",
+    "statements": "seq, currency",
+    "chain": "block, tx_id",
+}
+_TRIGGERS = "".join(
+    f"CREATE TRIGGER IF NOT EXISTS {table}_{op.lower()} AFTER {op} ON {table} BEGIN "
+    f"INSERT INTO changes (tbl, row_id) VALUES ('{table}', NEW.rowid); END;\n"
+    for table in RECONCILED
+    for op in ("INSERT", "UPDATE")
+)
+# What the reconciliation reads of each table: the messages kept in the outboxes it never needs.
+_COLUMNS = {
+    "fundings": "reference, msg_id, dda, currency, amount, status, detail, account_id, minor, tx_id",
+    "payouts": "redemption_id, block, account_id, currency, minor, payout_to, status, dda, msg_id, NULL AS message, "
+    "NULL AS answer, accepted, reason, uetr, end_to_end_id, tx_id",
+    "fx": "tx_id, block, type, sold_currency, sold_minor, bought_currency, bought_minor, status, msg_id, "
+    "NULL AS message, NULL AS answer, reason, end_to_end_id",
+    "statements": "*",
+    "chain": "*",
+}
+Row = Any  # a Funding, PayoutRow, FxRow, ChainRecord, or a statement part (dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +168,7 @@ class BooksStore:
         self._db.execute("PRAGMA synchronous=FULL")  # an accepted message survives a power cut
         self._db.execute("PRAGMA busy_timeout=30000")
         self._lock = threading.RLock()
-        self._db.executescript(_SCHEMA)
+        self._db.executescript(_SCHEMA + _TRIGGERS)
 
     def close(self) -> None:
         self._db.close()
@@ -220,8 +249,7 @@ class BooksStore:
         )
 
     def statements(self) -> list[dict[str, Any]]:
-        rows = self._rows("SELECT * FROM statements ORDER BY seq, currency")
-        return [{**r, "entries": json.loads(r["entries"])} for r in rows]
+        return [_statement(r) for r in self._rows("SELECT * FROM statements ORDER BY seq, currency")]
 
     def report(self) -> dict[str, Any] | None:
         rows = self._rows("SELECT body FROM report WHERE id = 1")
@@ -308,12 +336,7 @@ class BooksStore:
         marks = ",".join("?" * len(statuses))
         where = f" WHERE status IN ({marks})" if statuses else ""
         rows = self._rows(f"SELECT * FROM payouts{where} ORDER BY block, redemption_id", *statuses)
-        out = []
-        for r in rows:
-            r["payout_to"] = None if r["payout_to"] is None else json.loads(r["payout_to"])
-            r["accepted"] = None if r["accepted"] is None else bool(r["accepted"])
-            out.append(PayoutRow(**r))
-        return out
+        return [_payout(r) for r in rows]
 
     def payout_prepared(
         self, redemption_id: str, dda: str | None, msg_id: str, message: bytes, uetr: str, end_to_end_id: str
@@ -387,6 +410,46 @@ class BooksStore:
         with self._tx() as db:
             db.execute("INSERT OR REPLACE INTO attested VALUES (?, ?, ?)", (msg_id, currency, tx_id))
 
+    # --- what changed (for the connector's copy of the rows the reconciliation reads) ----------------------
+
+    def revision(self) -> int:
+        """The last change logged (0: none kept)."""
+        return int(self._rows("SELECT COALESCE(MAX(rev), 0) AS n FROM changes")[0]["n"])
+
+    def changed_since(self, rev: int) -> tuple[int, dict[str, list[int]]]:
+        """The last change logged, and the rowids of each reconciled table changed after `rev`."""
+        out: dict[str, list[int]] = {}
+        last = rev
+        for r in self._rows("SELECT rev, tbl, row_id FROM changes WHERE rev > ? ORDER BY rev", rev):
+            out.setdefault(r["tbl"], []).append(int(r["row_id"]))
+            last = int(r["rev"])
+        return last, out
+
+    def forget_changes(self, rev: int) -> None:
+        """Drop the log up to `rev` (read by the one process that follows it)."""
+        with self._tx() as db:
+            db.execute("DELETE FROM changes WHERE rev <= ?", (rev,))
+
+    def reconciled_rows(self, table: str, row_ids: list[int] | None = None) -> list[tuple[tuple[Any, ...], Row]]:
+        """(order, row) of each row of `table` the reconciliation reads — all, or those with `row_ids` — in the
+        reconciliation's order, without the outboxes' kept messages."""
+        order = RECONCILED[table]
+        names = [n.strip() for n in order.split(",")]
+        sql = f"SELECT {', '.join(f'{n} AS _o{i}' for i, n in enumerate(names))}, {_COLUMNS[table]} FROM {table}"
+        if row_ids is None:
+            found = self._rows(f"{sql} ORDER BY {order}")
+        else:
+            found = []
+            ids = sorted(set(row_ids))
+            for n in range(0, len(ids), 500):
+                chunk = ids[n : n + 500]
+                found += self._rows(f"{sql} WHERE rowid IN ({','.join('?' * len(chunk))})", *chunk)
+        out = []
+        for r in found:
+            key = tuple(r.pop(f"_o{i}") for i in range(len(names)))
+            out.append((key, _TYPED[table](r)))
+        return sorted(out, key=lambda pair: pair[0]) if row_ids is not None else out
+
     def counts(self) -> dict[str, dict[str, int]]:
         """How many fundings and payouts are in each status (for `deposits books status`)."""
         out: dict[str, dict[str, int]] = {"fundings": {}, "payouts": {}, "fx": {}}
@@ -395,3 +458,22 @@ class BooksStore:
                 out[table][r["status"]] = int(r["n"])
         out["inbox"] = {"messages": int(self._rows("SELECT COUNT(*) AS n FROM inbox")[0]["n"])}
         return out
+
+
+def _payout(r: dict[str, Any]) -> PayoutRow:
+    r["payout_to"] = None if r["payout_to"] is None else json.loads(r["payout_to"])
+    r["accepted"] = None if r["accepted"] is None else bool(r["accepted"])
+    return PayoutRow(**r)
+
+
+def _statement(r: dict[str, Any]) -> dict[str, Any]:
+    return {**r, "entries": json.loads(r["entries"])}
+
+
+_TYPED: dict[str, Callable[[dict[str, Any]], Row]] = {
+    "fundings": lambda r: Funding(**r),
+    "payouts": _payout,
+    "fx": lambda r: FxRow(**r),
+    "statements": _statement,
+    "chain": lambda r: ChainRecord(**r),
+}

@@ -142,4 +142,4 @@ def reconciliation(caller: CallerDep, c: ComponentsDep) -> Reconciliation:
     if c.books is not None:
         report = c.books.report() or {"as_of_block": 0, "currencies": {}, "breaks": []}
         return Reconciliation.model_validate(report)
-    return Reconciliation.model_validate(chain_report(c.ledger, caller, c.directory.service, c.currencies))
+    return Reconciliation.model_validate(chain_report(c.ledger, caller, c.directory.service, c.currencies, c.supply))

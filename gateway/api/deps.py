@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityS
 
 from chaincode.access import Role
 from gateway.books_port import BooksPort
+from gateway.chain_reconciliation import SupplyTally
 from gateway.currencies import CurrencyRegistry
 from gateway.directory import Caller, Directory
 from gateway.errors import Forbidden, Unauthenticated
@@ -32,9 +33,11 @@ class Components:
     steps: StepTimes | None = None  # the Fabric steps' timings, exported on /metrics (None: not measured)
     books: BooksPort | None = None  # the books connector's store: only the bank's gateway keeps books
     currencies: CurrencyRegistry = field(init=False)  # the ledger's registry, read as the service identity
+    supply: SupplyTally = field(init=False)  # the chain's supply moves read so far (the auditor's check)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "currencies", CurrencyRegistry(self.ledger, self.directory.service))
+        object.__setattr__(self, "supply", SupplyTally())
 
 
 def components(request: Request) -> Components:
