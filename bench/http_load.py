@@ -45,6 +45,7 @@ def run_loadgen(url: str, key: str, load: Load) -> dict[str, Any]:
                 f"-currency={load.currency}",
                 f"-amount={load.amount}",
                 f"-payout-lines={load.payout_lines}",
+                f"-rate={load.rate}",
             ],
             capture_output=True,
             text=True,

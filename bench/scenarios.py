@@ -17,7 +17,7 @@ class Carrier(StrEnum):
 @dataclass(frozen=True, slots=True)
 class Load:
     """What a carrier sends: client i pays payees[i] from payers[i] until `seconds` pass or `count`
-    transactions are sent (0: no count bound)."""
+    transactions are sent (0: no count bound), at most `rate` a second in all when it is set."""
 
     payers: list[str]
     payees: list[str]
@@ -27,6 +27,7 @@ class Load:
     amount: str  # decimal string, as the HTTP API takes it
     amount_minor: int  # the same amount in minor units, as the contract takes it
     payout_lines: int = 0  # 0: transfers; else every transaction is a payout to each of payees[:payout_lines]
+    rate: int = 0  # requests per second, all clients together (0: each client sends as fast as it is answered)
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ from typing import Any
 
 from books.store import ChainRecord, Funding, FxRow, PayoutRow
 from chaincode.domain.books import Attestation, SupplyMove, attestation_disagreements
+from gateway.chain_reconciliation import at_attested_blocks
 
 Digits = Mapping[str, int]  # the ledger's currency registry: code → minor digits
 
@@ -74,6 +75,7 @@ def attestations(chain: list[ChainRecord]) -> list[Attestation]:
 
 
 def attestation_breaks(moves: list[SupplyMove], attested: list[Attestation], digits: Digits) -> list[dict[str, str]]:
+    moves = at_attested_blocks(moves, attested)
     return [
         {
             "kind": "attestation_mismatch",
@@ -99,9 +101,10 @@ def report(
     chain = [r for r in chain if r.block <= as_of_block]
     conversions = [c for c in fx or [] if c.block <= as_of_block]
     moves = supply_moves(chain, conversions)
-    ledger: dict[str, Decimal] = {}
+    supply: dict[str, int] = {}
     for m in moves:
-        ledger[m.currency] = ledger.get(m.currency, Decimal(0)) + _minor_to_decimal(m.minor, m.currency, digits)
+        supply[m.currency] = supply.get(m.currency, 0) + m.minor
+    ledger = {code: _minor_to_decimal(minor, code, digits) for code, minor in supply.items()}
 
     latest: dict[str, dict[str, Any]] = {}
     listed: dict[str, set[str]] = {}

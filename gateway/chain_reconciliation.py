@@ -6,6 +6,7 @@ moves, and a check reads only the blocks committed since the last one."""
 
 from __future__ import annotations
 
+import bisect
 import json
 import threading
 from typing import Any
@@ -19,6 +20,19 @@ from gateway.directory import Caller
 from gateway.ledger import Ledger
 
 
+def at_attested_blocks(moves: list[SupplyMove], attested: list[Attestation]) -> list[SupplyMove]:
+    """The moves summed, per currency, into the first attested block at or after theirs (those after every
+    attested block dropped): the supply at each attested block is the same, from a move per attestation
+    and currency instead of one per event."""
+    marks = sorted({a.as_of_block for a in attested})
+    sums: dict[tuple[int, str], int] = {}
+    for m in moves:
+        at = bisect.bisect_left(marks, m.block)
+        if at < len(marks):
+            sums[(marks[at], m.currency)] = sums.get((marks[at], m.currency), 0) + m.minor
+    return [SupplyMove(block, currency, minor) for (block, currency), minor in sums.items()]
+
+
 def chain_report(
     ledger: Ledger, caller: Caller, reader: Caller, currencies: CurrencyRegistry, tally: SupplyTally | None = None
 ) -> dict[str, Any]:
@@ -29,7 +43,8 @@ def chain_report(
     args = protocol.ListAttestations()
     raw = json.loads(ledger.evaluate(caller, args.FUNCTION.value, [args.to_json()]))
     attested = [Attestation(**a) for a in raw["attestations"]]
-    moves = (tally or SupplyTally()).moves_until(ledger, reader, {a.tx_id for a in attested})
+    read = (tally or SupplyTally()).moves_until(ledger, reader, {a.tx_id for a in attested})
+    moves = at_attested_blocks(read, attested)
     latest: dict[str, Attestation] = {}
     for a in attested:
         if a.currency not in latest or a.as_of_block >= latest[a.currency].as_of_block:

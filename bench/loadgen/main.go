@@ -1,5 +1,5 @@
 // loadgen: concurrent payment clients against one gateway, for `deposits bench` and
-// scripts/bench_front_door.py.
+// scripts/bench_front_door.py, scripts/bench_books_lag.py.
 //
 // A Python load client on the same two cores as the network costs as much CPU as the work it measures;
 // this one costs a fraction of it, so the figure is the network's. Each client has its own connection and
@@ -86,6 +86,7 @@ func main() {
 	currency := flag.String("currency", "USD", "currency code")
 	amount := flag.String("amount", "0.01", "amount of each payment (decimal string)")
 	payoutLines := flag.Int("payout-lines", 0, "send bulk payouts of this many lines, one to each payee, instead of transfers")
+	pace := flag.Int("rate", 0, "requests per second, all clients together (0: each as fast as it is answered)")
 	flag.Parse()
 	payers := readList(*payersFile)
 	payees := make([]string, *clients)
@@ -112,6 +113,22 @@ func main() {
 	perPayee := map[string]int{}
 	var latencies []float64
 	last := start
+	// Paced: a ticker hands out send slots; a slot no client is free to take waits (up to one per client),
+	// so a stalled second is caught up but the rate never runs ahead of what the clients can send.
+	var slots chan struct{}
+	if *pace > 0 {
+		slots = make(chan struct{}, *clients)
+		ticker := time.NewTicker(time.Second / time.Duration(*pace))
+		defer ticker.Stop()
+		go func() {
+			for range ticker.C {
+				select {
+				case slots <- struct{}{}:
+				default:
+				}
+			}
+		}()
+	}
 	var wg sync.WaitGroup
 	for i := 0; i < *clients; i++ {
 		wg.Add(1)
@@ -121,6 +138,9 @@ func main() {
 			client := &http.Client{Timeout: 120 * time.Second, Transport: &http.Transport{MaxConnsPerHost: 1}}
 			body := bodyOf(from, idx)
 			for time.Now().Before(stop) && (*count == 0 || sent.Add(1) <= *count) {
+				if slots != nil {
+					<-slots
+				}
 				req, _ := http.NewRequest("POST", *url+path, bytes.NewReader(body))
 				req.Header.Set("Authorization", "Bearer "+*key)
 				req.Header.Set("Idempotency-Key", newKey())

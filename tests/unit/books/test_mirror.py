@@ -3,6 +3,7 @@ report is the one the rules make over all the rows, while it reads only the rows
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from books.connector import books_report
 from books.messages import uetr_of
 from books.mirror import BooksMirror
 from books.store import BooksStore, ChainRecord, FxRow, PayoutRow
+from chaincode.domain.books import Attestation, SupplyMove, attestation_disagreements, outstanding_at
+from gateway.chain_reconciliation import at_attested_blocks
 from tests.fake_core import Line, camt053_xml, camt054_xml, pacs002_xml
 
 DIGITS = {"USD": 2, "EUR": 2}
@@ -47,7 +50,7 @@ def _late(store: BooksStore) -> None:
 
 
 # Each step changes the store as the gateway or the connector does, in the order a day brings them.
-STEPS: list[tuple[str, Callable[[BooksStore], None]]] = [
+STEPS: list[tuple[str, Callable[[BooksStore], object]]] = [
     (
         "a camt.054 accepted",
         lambda s: s.accept(camt054_xml("N-1", "DDA-1", "USD", [("BK-1", "100.00"), ("BK-2", "50.00")])),
@@ -127,3 +130,18 @@ def test_a_change_of_the_currency_registry_makes_a_new_report(tmp_path: Path, di
     mirror = BooksMirror(store)
     mirror.report(0, {"USD": 2, "EUR": 2})
     assert mirror.report(0, digits) == books_report(store, digits)
+
+
+def test_the_supply_at_attested_blocks_is_the_same_from_the_summed_moves() -> None:
+    rng = random.Random(17)
+    moves = [SupplyMove(rng.randrange(1, 400), rng.choice("AB"), rng.randrange(-50, 100)) for _ in range(2000)]
+    attested = [
+        Attestation(rng.choice("ABC"), rng.randrange(0, 9000), rng.randrange(0, 450), None, f"a{n}", "")
+        for n in range(40)
+    ]
+    summed = at_attested_blocks(moves, attested)
+    assert len(summed) <= 2 * 40  # a move per attested block and currency
+    assert attestation_disagreements(summed, attested) == attestation_disagreements(moves, attested)
+    for a in attested:
+        full, fewer = outstanding_at(moves, a.as_of_block), outstanding_at(summed, a.as_of_block)
+        assert all(full.get(code, 0) == fewer.get(code, 0) for code in "ABC")

@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from chaincode import protocol
+from gateway.chain_reconciliation import chain_report
 from network.layout import Layout
 from tests.fake_core import camt054_xml
 from tests.unit.gateway.fake_gateways import FakeGateways, dev_layout
@@ -69,6 +70,42 @@ def test_the_auditor_checks_attestations_from_the_chain(gw: tuple[FakeGateways, 
     assert [b["kind"] for b in report["breaks"]] == ["attestation_mismatch"]
     assert report["currencies"]["USD"]["ledger"] == "100.00"
     assert call(gw, "PlatformOrg/operator", "GET", "/v1/reconciliation").status_code == 403
+
+
+def test_the_auditors_check_reads_each_block_once(gw: tuple[FakeGateways, dict[str, TestClient]]) -> None:
+    """The auditor's gateway keeps the supply moves it read: a check reads only the events committed since
+    the last one, and answers what a check from block 0 answers."""
+    gateways, _ = gw
+    components = gateways.apps["AuditorOrg"].state.components
+    treasury = next(c for c in gateways.apps["BankOrg"].state.components.directory.callers if c.name == "treasury")
+
+    def mint_and_attest(ref: str, amount: str, attested: tuple[int, ...]) -> None:
+        mint = {"account": "acme", "currency": "USD", "amount": amount, "reserve_ref": ref}
+        block = call(gw, "BankOrg/issuer", "POST", "/v1/mints", json=mint).json()["block_number"]
+        for balance in attested:
+            args = protocol.Attest("USD", balance, block, None, f"{ref}-{balance}")
+            gateways.ledger.submit(treasury, gateways.ledger.endorse(treasury, "attest", [args.to_json()]).envelope)
+
+    call(
+        gw,
+        "BankOrg/issuer",
+        "POST",
+        "/v1/accounts",
+        json={"id": "acme", "holder": "PlatformOrg/buyer-us", "kyc_ref": "K1"},
+    )
+    mint_and_attest("R1", "100.00", (10_000,))
+    assert call(gw, "AuditorOrg/auditor", "GET", "/v1/reconciliation").json()["breaks"] == []
+    read = components.supply.events_read
+    assert read == len(gateways.ledger.world.events)  # the first check read the chain from block 0
+    call(gw, "AuditorOrg/auditor", "GET", "/v1/reconciliation")
+    assert components.supply.events_read == read  # nothing new committed: nothing read
+    mint_and_attest("R2", "50.00", (15_000, 14_000))
+    report = call(gw, "AuditorOrg/auditor", "GET", "/v1/reconciliation").json()
+    assert components.supply.events_read == read + 3  # the mint and the two attestations
+    assert [b["kind"] for b in report["breaks"]] == ["attestation_mismatch"]
+    auditor = next(c for c in components.directory.callers if c.name == "auditor")
+    from_zero = chain_report(gateways.ledger, auditor, components.directory.service, components.currencies)
+    assert report == {**from_zero, "in_flight": {}}
 
 
 def test_a_large_mint_waits_for_its_checker(gw: tuple[FakeGateways, dict[str, TestClient]]) -> None:
