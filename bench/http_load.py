@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import subprocess
 import tempfile
 from pathlib import Path
@@ -14,12 +16,16 @@ LOADGEN_SRC = Path(__file__).with_name("loadgen")
 
 
 def loadgen() -> Path:
-    """The built load client (rebuilt when its source is newer), beside the Fabric cache."""
-    out = Path.home() / ".cache" / "tokenized-deposits" / "loadgen"
+    """The built load client, beside the Fabric cache, named for its source's hash: worktrees with different
+    versions of the client share the cache without running each other's build."""
     src = LOADGEN_SRC / "main.go"
-    if not out.exists() or out.stat().st_mtime < src.stat().st_mtime:
+    digest = hashlib.sha256(src.read_bytes() + (LOADGEN_SRC / "go.mod").read_bytes()).hexdigest()[:12]
+    out = Path.home() / ".cache" / "tokenized-deposits" / f"loadgen-{digest}"
+    if not out.exists():
         out.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["go", "build", "-o", str(out), "."], cwd=LOADGEN_SRC, check=True)
+        building = out.with_name(f"{out.name}.{os.getpid()}")
+        subprocess.run(["go", "build", "-o", str(building), "."], cwd=LOADGEN_SRC, check=True)
+        building.replace(out)  # atomic: a concurrent build of the same source writes the same binary
     return out
 
 
