@@ -12,7 +12,8 @@ Breaks (`kind`, the `reference` it concerns):
     funding_not_minted     a core booking with no mint: parked in the repair queue, or listed in a statement
                            and never notified
     duplicate_payout       a payment (end-to-end id) booked more than once in the core's statements
-    settlement_without_payout  a RedemptionSettled whose payout_ref is no payment the core accepted
+    settlement_without_payout  a RedemptionSettled whose payout_ref is no payment the core accepted for that
+                           redemption, of its amount, currency and account
     fx_not_booked          a conversion or PvP payment on chain the core rejected (its pacs.009's reason code)
     attestation_mismatch   an attestation on chain that is not the chain's supply at its block
     balance_difference     ledger and books differ in a currency with nothing in flight
@@ -172,14 +173,8 @@ def report(
         if r.type == "Minted":
             minted_refs.add(r.reference)
             breaks += _mint_break(r, known_fundings, statement_credits)
-        elif r.type == "RedemptionSettled" and r.reference not in accepted:
-            breaks.append(
-                {
-                    "kind": "settlement_without_payout",
-                    "reference": r.redemption_id or r.tx_id,
-                    "detail": f"settled with payout_ref {r.reference}, a payment the core never accepted",
-                }
-            )
+        elif r.type == "RedemptionSettled":
+            breaks += _settlement_break(r, accepted.get(r.reference or ""), digits)
     for ref, e in statement_credits.items():
         if ref not in minted_refs and ref not in known_fundings and e["end_to_end_id"] not in fx_ids:
             breaks.append(
@@ -216,6 +211,26 @@ def report(
         "breaks": breaks,
         "in_flight": {c: n for c, n in sorted(in_flight.items()) if n},
     }
+
+
+def _settlement_break(r: ChainRecord, paid: PayoutRow | None, digits: Digits) -> list[dict[str, str]]:
+    """A settlement is backed by the one payment the core accepted for that redemption, of its amount."""
+    if paid is None:
+        detail = f"settled with payout_ref {r.reference}, a payment the core never accepted"
+    elif (paid.redemption_id, paid.currency, paid.minor, paid.account_id) != (
+        r.redemption_id,
+        r.currency,
+        r.minor,
+        r.account_id,
+    ):
+        settled = _money(r.minor or 0, r.currency or "", digits)
+        detail = (
+            f"settled {settled} {r.currency} from {r.account_id} against payment {r.reference}, which paid "
+            f"{_money(paid.minor, paid.currency, digits)} {paid.currency} for redemption {paid.redemption_id}"
+        )
+    else:
+        return []
+    return [{"kind": "settlement_without_payout", "reference": r.redemption_id or r.tx_id, "detail": detail}]
 
 
 def _mint_break(
