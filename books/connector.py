@@ -369,7 +369,10 @@ class Connector:
         return self.mirror.report(position[0] if position else 0, digits)
 
     def attest(self) -> None:
-        """After each statement: the books' balance of its currency, on chain, once nothing is in flight."""
+        """After each statement: the books' balance of its currency, on chain, once nothing is in flight. On
+        demand (`deposits books attest`): every currency's, as of the report's block, with no statement."""
+        for request in self.store.attestation_requests():
+            self.store.attestation_answered(request, self._attest_now(request))
         pending = self.store.unattested()
         if not pending:
             return
@@ -395,6 +398,29 @@ class Connector:
             )
             self.store.mark_attested(part["msg_id"], code, outcome.body["tx_id"])
 
+    def _attest_now(self, request: int) -> dict[str, str]:
+        """Attest each currency of the current report; per currency, the transaction or why not."""
+        report = self.report()
+        digits = {c.code: c.minor_digits for c in self.currencies.all()}
+        block = int(report["as_of_block"])
+        done = {}
+        for code, figures in sorted(report["currencies"].items()):
+            balance = _books_minor(figures, digits[code]) if code in digits else None
+            if report["in_flight"].get(code):
+                done[code] = "not attested: movements in flight"
+            elif balance is None:
+                done[code] = "not attested: the books' balance is no amount of the currency"
+            else:
+                self.ledger.operation = "attest"
+                outcome = self.writes.write(
+                    self.treasury,
+                    f"attest-now:{request}:{code}",
+                    lambda r: protocol.Attest(code, balance, block, None, r),  # noqa: B023 (called at once)
+                    _nothing,
+                )
+                done[code] = str(outcome.body["tx_id"])
+        return done
+
 
 def books_report(store: BooksStore, digits: reconcile.Digits) -> dict[str, Any]:
     """One reconciliation over every row of the store, as of its checkpoint block (what the connector's
@@ -409,6 +435,12 @@ def books_report(store: BooksStore, digits: reconcile.Digits) -> dict[str, Any]:
         digits,
         store.fx(),
     )
+
+
+def _books_minor(figures: dict[str, str], digits: int) -> int | None:
+    """The books' balance in minor units (None: not a whole number of them)."""
+    books = _decimal(figures["books"])
+    return 0 if books == 0 else minor_units(books, digits)
 
 
 def _nothing(result: dict[str, Any], status: TxStatus) -> dict[str, Any]:

@@ -12,6 +12,7 @@ accepts the core's messages into the inbox) and the connector process (which wor
     chain        the chain's events the reconciliation needs (mints, settlements, attestations)
     checkpoint   the last block-stream position recorded: the connector resumes from it
     report       the latest reconciliation report
+    attest_requests  attestations asked for on demand (`deposits books attest`), with what the connector did
 
 Every change of a row and the checkpoint it came from commit in one SQLite transaction. WAL mode: the gateway
 and the connector each hold a connection to the same file.
@@ -61,6 +62,8 @@ CREATE TABLE IF NOT EXISTS checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), bl
 CREATE TABLE IF NOT EXISTS report (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS attested (msg_id TEXT NOT NULL, currency TEXT NOT NULL, tx_id TEXT,
     PRIMARY KEY (msg_id, currency));
+CREATE TABLE IF NOT EXISTS attest_requests (id INTEGER PRIMARY KEY AUTOINCREMENT, requested_at INTEGER NOT NULL,
+    result TEXT);
 CREATE TABLE IF NOT EXISTS changes (rev INTEGER PRIMARY KEY AUTOINCREMENT, tbl TEXT NOT NULL, row_id INTEGER NOT NULL);
 """
 
@@ -449,6 +452,27 @@ class BooksStore:
             key = tuple(r.pop(f"_o{i}") for i in range(len(names)))
             out.append((key, _TYPED[table](r)))
         return sorted(out, key=lambda pair: pair[0]) if row_ids is not None else out
+
+    def request_attestation(self) -> int:
+        """Ask the connector to attest the books' balances now (`deposits books attest`): the request's id."""
+        with self._tx() as db:
+            cur = db.execute("INSERT INTO attest_requests (requested_at) VALUES (?)", (int(time.time()),))
+            return int(cur.lastrowid or 0)
+
+    def attestation_requests(self) -> list[int]:
+        """The requests the connector has not answered yet, oldest first."""
+        return [int(r["id"]) for r in self._rows("SELECT id FROM attest_requests WHERE result IS NULL ORDER BY id")]
+
+    def attestation_answered(self, request: int, result: dict[str, str]) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE attest_requests SET result = ? WHERE id = ?", (json.dumps(result, sort_keys=True), request)
+            )
+
+    def attestation_result(self, request: int) -> dict[str, str] | None:
+        """Per currency: the attestation's transaction id, or why none was made; None while unanswered."""
+        rows = self._rows("SELECT result FROM attest_requests WHERE id = ?", request)
+        return None if not rows or rows[0]["result"] is None else dict(json.loads(rows[0]["result"]))
 
     def counts(self) -> dict[str, dict[str, int]]:
         """How many fundings and payouts are in each status (for `deposits books status`)."""

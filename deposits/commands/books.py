@@ -1,4 +1,4 @@
-"""`deposits books run|status|reconcile`: the books connector of the bank (README "The bank's books")."""
+"""`deposits books run|status|reconcile|attest`: the books connector of the bank (README "The bank's books")."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+import time
 
 from books.settings import books_db
 from books.store import BooksStore
@@ -60,6 +61,21 @@ def cmd_reconcile(args: argparse.Namespace) -> int:
     return 1 if report["breaks"] else 0
 
 
+def cmd_attest(args: argparse.Namespace) -> int:
+    """Ask the running connector to attest the books' balances on chain now; print what it did per currency
+    (the attestation's transaction id, or why not). Exit status 1 if it did not answer within --wait."""
+    store = _store(args)
+    try:
+        request = store.request_attestation()
+        deadline = time.monotonic() + args.wait
+        while (result := store.attestation_result(request)) is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        store.close()
+    print(json.dumps({"request": request, "attested": result}, indent=2, sort_keys=True))
+    return 0 if result is not None else 1
+
+
 def register(sub: Subcommands) -> None:
     books = sub.add_parser("books", help="the bank's books connector").add_subparsers(dest="action", required=True)
     run = books.add_parser("run", help="run the connector in the foreground")
@@ -69,3 +85,6 @@ def register(sub: Subcommands) -> None:
         func=cmd_status
     )
     books.add_parser("reconcile", help="the latest reconciliation of chain and books").set_defaults(func=cmd_reconcile)
+    attest = books.add_parser("attest", help="attest the books' token liability on chain now (the treasury)")
+    attest.add_argument("--wait", type=int, default=60, help="seconds to wait for the connector's answer")
+    attest.set_defaults(func=cmd_attest)

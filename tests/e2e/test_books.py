@@ -5,10 +5,12 @@ every step of the issue without losing or doubling anything. The core is `tests.
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +20,7 @@ from gateway import fabric
 from gateway.directory import Directory
 from network.endpoints import books_name
 from network.network import Network
-from tests.e2e.conftest import Api, Apis, new_id
+from tests.e2e.conftest import Api, Apis, deposits, new_id
 from tests.e2e.test_chaincode import rejected_code, submit
 from tests.e2e.test_fx import quote
 from tests.fake_core import FakeCore, Line, camt053_xml, camt054_xml
@@ -354,3 +356,21 @@ def test_who_may_attest_and_approve_on_chain(network: Network, contracts: dict[s
                 code = rejected_code(lambda c=contract, m=make: submit(c, m()))  # type: ignore[misc]
                 assert code == "UNAUTHORIZED", (name, ref, code)
         submit(contracts[allowed], make())
+
+
+def test_the_treasury_attests_on_demand_and_the_auditor_checks_it(books: Books, apis: Apis, data_dir: Path) -> None:
+    """`deposits books attest`: the connector attests each currency's books now, with no statement; the
+    auditor's gateway then checks that attestation against the chain from the chain alone."""
+    dda = new_id("DDA")
+    account = open_account(apis, dda)
+    books.post(camt054_xml(new_id("M"), dda, "USD", [(new_id("B"), "12.00")]))
+    wait_until(lambda: balance(apis, account) == "12.00")
+    bank = quiet(books)
+    answer = json.loads(deposits(data_dir, "books", "attest", "--wait", "90").stdout)
+    tx = answer["attested"]["USD"]
+    assert len(tx) == 64, answer  # a transaction id, not a reason
+    auditor = books.report(as_="AuditorOrg/auditor")
+    assert auditor["currencies"]["USD"]["books"] == bank["currencies"]["USD"]["books"]
+    # It is a break for the auditor exactly when the books and the chain differ at that block.
+    named = [b["kind"] for b in mentioned(auditor, tx)]
+    assert named == ([] if auditor["currencies"]["USD"]["difference"] == "0.00" else ["attestation_mismatch"])

@@ -217,3 +217,20 @@ def test_the_treasury_attests_a_clean_statement_and_a_wrong_attestation_is_named
     bank.write("BankOrg/treasury", lambda r: protocol.Attest("USD", 99, block, None, r))
     bank.step()
     assert [b["kind"] for b in bank.connector.report()["breaks"]] == ["attestation_mismatch"]
+
+
+def test_an_attestation_on_demand_records_each_currencys_books_without_a_statement(bank: Bank) -> None:
+    bank.open("alice", "DDA-1")
+    bank.store.accept(camt054_xml("F-2", "DDA-1", "USD", [("B-2", "40.00")]))
+    bank.step()
+    minted_at = int(bank.store.checkpoint()[0])  # type: ignore[index]
+    request = bank.store.request_attestation()
+    assert bank.store.attestation_result(request) is None
+    bank.step()
+    result = bank.store.attestation_result(request)
+    attested = bank.read(protocol.ListAttestations())["attestations"]
+    assert [(a["currency"], a["balance"], a["statement_sha256"]) for a in attested] == [("USD", 4000, None)]
+    assert result == {"USD": attested[0]["tx_id"]}
+    assert attested[0]["as_of_block"] == minted_at  # the block the books were reconciled as of
+    bank.step()
+    assert bank.store.attestation_requests() == [] and bank.connector.report()["breaks"] == []
