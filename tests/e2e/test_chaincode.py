@@ -107,6 +107,8 @@ def test_authorisation_matrix(network: Network, contracts: dict[str, fabric.Cont
     buyer, seller = open_account(network, contracts, BUYER), open_account(network, contracts, SELLER)
     submit(contracts[ISSUER], protocol.Mint(buyer, "EUR", 50_000, f"RES-{rid()}", rid()))
     pending = submit(contracts[BUYER], protocol.Redeem(buyer, "EUR", 10, rid()))["redemption_id"]
+    # Committed on the buyer's peer; the bank's peer, which endorses what follows, may be a block behind.
+    network.wait_peers_in_sync()
     msp, subject = subject_of(network, BUYER)
     writes: dict[str, tuple[Callable[[], protocol.Args], set[str]]] = {
         "open_account": (lambda: protocol.OpenAccount(f"m-{rid()[:10]}", msp, subject, "KYC", rid()), {ISSUER}),
@@ -140,6 +142,7 @@ def test_authorisation_matrix(network: Network, contracts: dict[str, fabric.Cont
         make, allowed = writes[name]
         submit(contracts[min(allowed)], make())  # the issuer where treasury may too
     other = submit(contracts[BUYER], protocol.Redeem(buyer, "EUR", 5, rid()))["redemption_id"]
+    network.wait_peers_in_sync()
     submit(contracts[ISSUER], protocol.RejectRedemption(other, "no", rid()))
 
 
