@@ -100,7 +100,7 @@ class ChaincodeDeployer:
             argv=[sys.executable, "-m", "chaincode.server"],
             env={
                 "CHAINCODE_ID": package_id,
-                "CHAINCODE_SERVER_ADDRESS": self.endpoints.listen(org.chaincode_server_port),
+                "CHAINCODE_SERVER_ADDRESS": self.endpoints.on(org).listen(org.chaincode_server_port),
                 "CHAINCODE_TLS_CERT_FILE": str(tls.cert),
                 "CHAINCODE_TLS_KEY_FILE": str(tls.key),
                 # Only the org's own peer dials it; its TLS pair is from the org's TLS CA.

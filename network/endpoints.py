@@ -4,13 +4,18 @@ Natively every node listens on 127.0.0.1 and is reached there. In containers eac
 inside its own network namespace and the others reach it by its container's DNS name, which is the node's
 id (e.g. `peer0.bank.example.com`, already a SAN in its TLS certificate). Ports are the same either way.
 
+On separate hosts (`network.hosts`, one Linux network namespace per org) each org's services listen on its
+host's own address and the others reach them there (`addresses`, by org domain: a service's name ends in
+its org's domain).
+
 The host's own view (the `peer`/`osnadmin` CLI, health checks, gateways' URLs) is always 127.0.0.1 and the
-topology's `address` properties: containers publish every port on 127.0.0.1 under the same number.
+topology's `address` properties: containers publish every port on 127.0.0.1 under the same number, and so
+does the hosts runtime (a DNAT rule per org).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from network.topology import HOST, Org
 
@@ -20,10 +25,26 @@ class Endpoints:
     runtime: str
     listen_host: str
     by_name: bool
+    # (org domain, address) per org when each org runs on its own host; empty: one host for all.
+    addresses: tuple[tuple[str, str], ...] = ()
 
     def host(self, name: str) -> str:
         """The host other nodes dial to reach the service called name (a node id or service name)."""
-        return name if self.by_name else HOST
+        if self.by_name:
+            return name
+        for domain, address in self.addresses:
+            if name == domain or name.endswith("." + domain):
+                return address
+        return HOST
+
+    def on(self, org: Org) -> Endpoints:
+        """These endpoints as org's own services use them: listening on org's host address (separate hosts)."""
+        return replace(self, listen_host=self.host(org.domain)) if self.addresses else self
+
+    @property
+    def dials_by_address(self) -> bool:
+        """Whether a service must be told where its org's nodes are (they are not on its own 127.0.0.1)."""
+        return self.by_name or bool(self.addresses)
 
     def address(self, name: str, port: int) -> str:
         return f"{self.host(name)}:{port}"

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from gateway.directory import ensure_api_keys
-from network import configtx, pki
+from network import configtx, hosts, pki
 from network.chaincode_deploy import PROJECT_ROOT, ChaincodeDeployer
 from network.channel_config import parse_config_block
 from network.endpoints import RUNTIMES, Endpoints, books_name, core_name, gateway_name
@@ -27,6 +27,7 @@ from network.fabric_cli import FabricCommandError, FabricTools
 from network.health import accepts, answers, healthz, is_healthy, metric, poll, wait_ready
 from network.layout import Layout
 from network.native import NativeRuntime
+from network.netns import NetnsRuntime
 from network.nodes import orderer_env, peer_env
 from network.ports import record_port_base, topology_for
 from network.runtime import INHERITED_ENV, Runtime, Service, record_runtime, recorded_runtime
@@ -53,6 +54,8 @@ def _node_config(layout: Layout, sampleconfig: Path) -> Path:
 def _make_runtime(kind: str, layout: Layout, topology: Topology, bindir: Path, topology_path: Path) -> Runtime:
     if kind == "native":
         return NativeRuntime(layout)
+    if kind == hosts.HOSTS:
+        return NetnsRuntime(layout, topology, hosts.plan(topology, topology_path))
     from network.compose import ComposeRuntime  # the docker SDK is needed only by this runtime
 
     read_only = [PROJECT_ROOT]
@@ -80,15 +83,17 @@ class Network:
         topology_path: Path = DEFAULT_TOPOLOGY,
         runtime: str = "native",
     ) -> None:
-        if runtime not in RUNTIMES:
-            raise ValueError(f"unknown runtime {runtime!r} (one of: {', '.join(RUNTIMES)})")
+        if runtime not in (*RUNTIMES, hosts.HOSTS):
+            raise ValueError(f"unknown runtime {runtime!r} (one of: {', '.join(RUNTIMES)}, {hosts.HOSTS})")
         self.topology = topology
         self.topology_path = topology_path
         self.layout = layout
         self.bindir = bindir
         self.cfg = cfg
-        self.endpoints: Endpoints = RUNTIMES[runtime]
         self.runtime: Runtime = _make_runtime(runtime, layout, topology, bindir, topology_path)
+        self.endpoints: Endpoints = (
+            self.runtime.plan.endpoints() if isinstance(self.runtime, NetnsRuntime) else RUNTIMES[runtime]
+        )
         self.tools = FabricTools(bindir, cfg, layout, topology)
         self.chaincode = ChaincodeDeployer(topology, layout, self.tools, self.endpoints)
 
@@ -117,7 +122,7 @@ class Network:
         return Service(
             o.id,
             [str(self.bindir / "orderer")],
-            orderer_env(self.layout, self.topology, org, self.cfg, self.endpoints),
+            orderer_env(self.layout, self.topology, org, self.cfg, self.endpoints.on(org)),
             ports=(o.port, o.admin_port, o.ops_port),
         )
 
@@ -126,7 +131,7 @@ class Network:
         return Service(
             p.id,
             [str(self.bindir / "peer"), "node", "start"],
-            peer_env(self.layout, self.topology, org, self.cfg, self.endpoints),
+            peer_env(self.layout, self.topology, org, self.cfg, self.endpoints.on(org)),
             ports=(p.port, p.chaincode_port, p.ops_port),
         )
 
@@ -146,9 +151,9 @@ class Network:
             "PYTHONPATH": str(PROJECT_ROOT),
             "PYTHONUNBUFFERED": "1",
         }
-        if self.endpoints.by_name:
-            # In a container: listen on every interface of its own namespace, reach the peer by its name.
-            env["DEPOSITS_GATEWAY_HOST"] = self.endpoints.listen_host
+        if self.endpoints.dials_by_address:
+            # In a container or on the org's own host: listen there, reach the peer where it is.
+            env["DEPOSITS_GATEWAY_HOST"] = self.endpoints.on(org).listen_host
             env["DEPOSITS_GATEWAY_PEER_ADDRESS"] = self.endpoints.address(org.peer.id, org.peer.port)
             env["DEPOSITS_GATEWAY_ORDERER_ADDRESS"] = self.endpoints.address(org.orderer.id, org.orderer.port)
         argv = [sys.executable, "-m", "gateway"]
@@ -178,8 +183,8 @@ class Network:
         key = core_api_key(self.layout, org)
         if key is not None:
             env["DEPOSITS_CORE_GATEWAY_API_KEY"] = key
-        if self.endpoints.by_name:
-            env["DEPOSITS_CORE_HOST"] = self.endpoints.listen_host
+        if self.endpoints.dials_by_address:
+            env["DEPOSITS_CORE_HOST"] = self.endpoints.on(org).listen_host
         # PostgreSQL instead of SQLite: `DEPOSITS_CORE_DATABASE_URL=postgresql://… deposits network up`.
         inherit = (*INHERITED_ENV, "DEPOSITS_CORE_DATABASE_URL")
         return Service(
@@ -210,8 +215,8 @@ class Network:
         # The org's reference core when the topology gives it one (`core_port`); a bank names its own core.
         if core_url is None and org.core_port is not None:
             core_url = f"http://{self.endpoints.host(core_name(org))}:{org.core_port}"
-        if self.endpoints.by_name:
-            # In a container: reach the peer by its container name (as the gateway does).
+        if self.endpoints.dials_by_address:
+            # In a container or on the org's own host: reach the peer where it is (as the gateway does).
             env["DEPOSITS_BOOKS_PEER_ADDRESS"] = self.endpoints.address(org.peer.id, org.peer.port)
         if core_url is not None:
             env["DEPOSITS_BOOKS_CORE_URL"] = core_url
@@ -245,7 +250,9 @@ class Network:
         record_runtime(self.layout, self.runtime.kind)
         record_port_base(self.layout, self.topology)
         self.runtime.check_ports(self.all_services())
-        pki.generate(self.layout.crypto, self.topology)
+        if isinstance(self.runtime, NetnsRuntime):
+            hosts.link_org_dirs(self.layout, self.topology)  # each org's keys on its own disk only
+        pki.generate(self.layout.crypto, self.topology, self.endpoints)
         block = configtx.make_genesis_block(
             self.topology,
             self.layout.crypto,

@@ -86,6 +86,19 @@ def ccaas_tls_env(layout: Layout, org: Org) -> dict[str, str]:
     }
 
 
+# Across hosts a lost link is silent (nothing refuses a connection, as a dead process's port does on one host):
+# only timeouts notice it. The peer's Gateway gives up on an endorser or an orderer within seconds (defaults:
+# 30 s, a dial 2 min), and gossip declares a silent peer dead after 6 s (default 25 s), after which a write
+# that needs it is refused at once (README "The consortium across hosts").
+ACROSS_HOSTS_PEER_ENV = {
+    "CORE_PEER_GATEWAY_ENDORSEMENTTIMEOUT": "3s",
+    "CORE_PEER_GATEWAY_BROADCASTTIMEOUT": "3s",
+    "CORE_PEER_GATEWAY_DIALTIMEOUT": "3s",
+    "CORE_PEER_GOSSIP_ALIVETIMEINTERVAL": "1s",
+    "CORE_PEER_GOSSIP_ALIVEEXPIRATIONTIMEOUT": "6s",
+}
+
+
 def peer_env(layout: Layout, topology: Topology, org: Org, cfg: Path, endpoints: Endpoints = NATIVE) -> dict[str, str]:
     p = org.peer
     advertised = endpoints.address(p.id, p.port)
@@ -131,6 +144,7 @@ def peer_env(layout: Layout, topology: Topology, org: Org, cfg: Path, endpoints:
         "CORE_METRICS_PROVIDER": "prometheus",
         "CORE_CHAINCODE_EXTERNALBUILDERS": json.dumps(builders),
         **ccaas,
+        **(ACROSS_HOSTS_PEER_ENV if endpoints.addresses else {}),
     }
 
 

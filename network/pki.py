@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from network.endpoints import chaincode_server_name
+from network.endpoints import NATIVE, Endpoints, chaincode_server_name
 from network.topology import Org, Topology
 
 ATTRIBUTE_OID = x509.ObjectIdentifier("1.2.3.4.5.6.7.8.1")
@@ -290,13 +290,16 @@ def _ensure_tls(pair: TlsPair, tlsca: _Issuer, subject: x509.Name, hosts: list[s
     _write(pair.key, _key_pem(key), private=True)
 
 
-def _server_hosts(name: str) -> list[str]:
-    # The node's name for containers (where nodes dial each other by name), loopback for the native runtime.
-    return [name, "localhost", "127.0.0.1"]
+def _server_hosts(name: str, endpoints: Endpoints) -> list[str]:
+    # The node's name for containers (where nodes dial each other by name), loopback for the native runtime
+    # and the host's own view, and the org's host address when each org runs on its own host.
+    hosts = [name, "localhost", "127.0.0.1"]
+    return hosts if endpoints.host(name) in hosts else [*hosts, endpoints.host(name)]
 
 
-def generate(root: Path, topology: Topology) -> None:
-    """Create every org's CAs, MSPs and TLS pairs under root, keeping whatever already exists."""
+def generate(root: Path, topology: Topology, endpoints: Endpoints = NATIVE) -> None:
+    """Create every org's CAs, MSPs and TLS pairs under root, keeping whatever already exists; servers' TLS
+    certificates name the hosts `endpoints` reach them at."""
     for org in topology.orgs:
         paths = OrgCrypto(root, org)
         ca = _load_or_make_ca(paths.dir / "ca", org, f"ca.{org.domain}")
@@ -308,10 +311,10 @@ def generate(root: Path, topology: Topology) -> None:
             if not (msp / "signcerts" / "cert.pem").exists():
                 cert, key = _issue(ca, _name(org, node_id, ou))
                 _write_msp(msp, ca, tlsca, cert, key)
-            _ensure_tls(paths.node_tls(node_id), tlsca, _name(org, node_id), _server_hosts(node_id))
+            _ensure_tls(paths.node_tls(node_id), tlsca, _name(org, node_id), _server_hosts(node_id, endpoints))
         # A chaincode server has no MSP identity: it only answers its peer, over mutual TLS.
         server = chaincode_server_name(org)
-        _ensure_tls(paths.chaincode_server_tls, tlsca, _name(org, server), _server_hosts(server))
+        _ensure_tls(paths.chaincode_server_tls, tlsca, _name(org, server), _server_hosts(server, endpoints))
         users: list[tuple[str, tuple[str, ...], str | None]] = [
             ("admin", ("admin",), None),
             (SERVICE_IDENTITY, ("client", SERVICE_OU), SERVICE_IDENTITY),

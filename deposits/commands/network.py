@@ -12,7 +12,9 @@ from network.endpoints import RUNTIMES
 from network.fabric_build import FabricBuildError, ensure_binaries
 from network.fabric_cli import FabricCommandError
 from network.health import NodeStartError
+from network.hosts import HOSTS
 from network.layout import Layout
+from network.netns import HostSetupError, NetnsRuntime
 from network.network import Network
 from network.ports import PortBaseMismatchError
 from network.runtime import PortInUseError, RuntimeMismatchError
@@ -20,9 +22,27 @@ from network.topology import TopologyError, load_topology
 
 
 def _network(args: argparse.Namespace) -> Network:
-    return Network.open(
-        Layout(args.data_dir), args.topology, getattr(args, "runtime", None), getattr(args, "port_base", None)
-    )
+    runtime = HOSTS if getattr(args, "hosts", None) == "netns" else getattr(args, "runtime", None)
+    return Network.open(Layout(args.data_dir), args.topology, runtime, getattr(args, "port_base", None))
+
+
+def _hosts(args: argparse.Namespace) -> NetnsRuntime:
+    runtime = _network(args).runtime
+    if not isinstance(runtime, NetnsRuntime):
+        raise HostSetupError(f"{args.data_dir} runs on one host ({runtime.kind}): partitions need `up --hosts netns`")
+    return runtime
+
+
+def cmd_partition(args: argparse.Namespace) -> int:
+    _hosts(args).partition(args.org)
+    print(f"{args.org}'s host is cut off (its link to the bridge is down); `deposits network heal {args.org}`")
+    return 0
+
+
+def cmd_heal(args: argparse.Namespace) -> int:
+    _hosts(args).heal(args.org)
+    print(f"{args.org}'s host is reachable again")
+    return 0
 
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -137,7 +157,21 @@ def register(sub: Subcommands) -> None:
         help="move every port of the topology so the lowest is PORT (run several networks side by side); "
         "default: the data directory's, else the topology file's (7050)",
     )
+    up.add_argument(
+        "--hosts",
+        choices=["netns"],
+        default=None,
+        help="netns: each org on its own host, a Linux network namespace with its own address (root only; "
+        'README "The consortium across hosts")',
+    )
     up.set_defaults(func=cmd_up)
+    for name, func, text in (
+        ("partition", cmd_partition, "cut an org's host off from the others (--hosts netns)"),
+        ("heal", cmd_heal, "reconnect an org's host cut off by `partition`"),
+    ):
+        cut = net.add_parser(name, help=text)
+        cut.add_argument("org", help="the org's name or MSP ID, e.g. BankOrg")
+        cut.set_defaults(func=func)
     net.add_parser("down", help="stop every process, keep data").set_defaults(func=cmd_down)
     net.add_parser("clean", help="stop and delete the data directory").set_defaults(func=cmd_clean)
     st = net.add_parser("status", help="health, heights, channel members and consenters")
@@ -172,4 +206,5 @@ EXPECTED_FAILURES = (
     TimeoutError,
     ComposeError,
     TopologyError,
+    HostSetupError,
 )
