@@ -45,7 +45,10 @@ class Request:
 
 
 class TransferLoad:
-    """`workers` threads, each paying from its own account to `payee` through the gateway at `url`."""
+    """`workers` threads, each paying from its own account to `payee` through the gateway at `url`.
+    A subclass sends another write: its own `path` and `body`."""
+
+    path = "/v1/transfers"
 
     def __init__(self, url: str, api_key: str, payers: list[str], payee: str, *, give_up_after: float = 120.0) -> None:
         self._url, self._key = url, api_key
@@ -90,7 +93,7 @@ class TransferLoad:
         with self._lock:
             self.requests.append(req)
         with httpx.Client(base_url=self._url, timeout=60.0) as http:
-            r = http.post("/v1/transfers", json=_body(req), headers=self._headers(req))
+            r = http.post(self.path, json=self.body(req), headers=self._headers(req))
         return req, r, self.now() - req.started_at
 
     def settle(self, req: Request) -> None:
@@ -98,16 +101,19 @@ class TransferLoad:
         with httpx.Client(base_url=self._url, timeout=60.0) as http:
             self._settle(http, req)
 
+    def body(self, req: Request) -> dict[str, str]:
+        return {"from": req.payer, "to": req.payee, "currency": "USD", "amount": req.amount, "reference": "INV-LOAD"}
+
     def _headers(self, req: Request) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._key}", "Idempotency-Key": req.key}
 
     def _settle(self, http: httpx.Client, req: Request) -> None:
-        body, headers = _body(req), self._headers(req)
+        body, headers = self.body(req), self._headers(req)
         started = req.started_at = req.started_at or self.now()
         delay = 0.2
         while self.now() - started < self._give_up_after:
             try:
-                r = http.post("/v1/transfers", json=body, headers=headers)
+                r = http.post(self.path, json=body, headers=headers)
             except httpx.TransportError as exc:
                 req.attempts.append(Attempt(self.now(), f"transport {type(exc).__name__}"))
             else:
@@ -118,10 +124,6 @@ class TransferLoad:
                     return
             time.sleep(delay)
             delay = min(delay * 2, 2.0)
-
-
-def _body(req: Request) -> dict[str, str]:
-    return {"from": req.payer, "to": req.payee, "currency": "USD", "amount": req.amount, "reference": "INV-LOAD"}
 
 
 @dataclass(frozen=True)
