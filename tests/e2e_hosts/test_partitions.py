@@ -18,7 +18,7 @@ from network.netns import NetnsRuntime
 from network.network import Network
 from network.topology import Org
 from tests.e2e.conftest import Api
-from tests.e2e.load import Request, TransferLoad
+from tests.e2e.load import Request, TransferLoad, summarise
 
 FAIL_FAST = 5.0  # seconds: the peer's Gateway gives up on an endorser after 3 s (network.nodes)
 GOSSIP_EXPIRY = 6.0  # after this a cut peer is known dead, and a write that needs it is refused at once
@@ -126,14 +126,15 @@ def test_the_bank_cut_off_writes_fail_fast_reads_go_on_and_all_catch_up(
     try:
         time.sleep(2)
         netns_runtime.partition("BankOrg")
-        cut_at = time.monotonic()
+        cut_at, fault_at = time.monotonic(), load.now()
         try:
             req, r, took = load.probe(payers[0])
             probes.append(req)
             assert r.status_code == 503 and took < FAIL_FAST, f"write during the cut: {r.status_code} in {took:.1f}s"
             _read_fast(apis["PlatformOrg/operator"], payee)
             _read_fast(apis["AuditorOrg/auditor"], payee)
-            assert _wait_leader(network, others, timeout=20) != bank.orderer.id
+            leader = _wait_leader(network, others, timeout=20)
+            print(f"bank cut: a write 503 in {took:.1f}s; {leader} leads {time.monotonic() - cut_at:.1f}s after")
             time.sleep(max(0.0, cut_at + GOSSIP_EXPIRY + 1 - time.monotonic()))
             req, r, took = load.probe(payers[1])
             probes.append(req)
@@ -142,6 +143,7 @@ def test_the_bank_cut_off_writes_fail_fast_reads_go_on_and_all_catch_up(
             _read_fast(apis["AuditorOrg/auditor"], payers[1])
         finally:
             netns_runtime.heal("BankOrg")
+            healed_at = time.monotonic()
         for req in probes:
             load.settle(req)  # their clients retry with the same key, as any client of a 503 does
     finally:
@@ -149,6 +151,8 @@ def test_the_bank_cut_off_writes_fail_fast_reads_go_on_and_all_catch_up(
     _settled(requests)
     assert len(requests) > len(probes), "the load sent nothing"
     views = _balances(network, apis, READERS, [*payers, payee])
+    caught_up = time.monotonic() - healed_at
+    print(f"bank healed: peers agree {caught_up:.1f}s after; {summarise(requests, fault_at).line()}")
     assert views[0] == views[1] == views[2], f"peers disagree: {views}"
     # Exactly once: the payee gained what the requests paid, the payers lost it.
     paid = sum(r.minor for r in requests)
@@ -174,11 +178,12 @@ def test_the_platform_cut_off_the_bank_and_auditor_still_endorse_and_all_catch_u
     try:
         time.sleep(2)
         netns_runtime.partition("PlatformOrg")
-        cut_at = time.monotonic()
+        cut_at, fault_at = time.monotonic(), load.now()
         try:
             _read_fast(apis["BankOrg/issuer"], account)
             _read_fast(apis["AuditorOrg/auditor"], account)
-            assert _wait_leader(network, others, timeout=20) != platform.orderer.id
+            leader = _wait_leader(network, others, timeout=20)
+            print(f"platform cut: {leader} leads {time.monotonic() - cut_at:.1f}s after")
             time.sleep(max(0.0, cut_at + GOSSIP_EXPIRY + 1 - time.monotonic()))
             req, r, took = load.probe(account)
             assert r.status_code == 201, f"a mint with the platform cut off: {r.status_code} {r.text[:200]}"
@@ -188,11 +193,14 @@ def test_the_platform_cut_off_the_bank_and_auditor_still_endorse_and_all_catch_u
             assert committed_during, "no write committed with the platform cut off"
         finally:
             netns_runtime.heal("PlatformOrg")
+            healed_at = time.monotonic()
         time.sleep(2)  # writes after the heal, with the platform back among the endorsers
     finally:
         requests = load.stop()
     _settled(requests)
     views = _balances(network, apis, READERS, [account])
+    caught_up = time.monotonic() - healed_at
+    print(f"platform healed: peers agree {caught_up:.1f}s after; {summarise(requests, fault_at).line()}")
     assert views[0] == views[1] == views[2], f"peers disagree: {views}"
     assert views[0][0] - before[0] == sum(r.minor for r in requests)
     heights = {network.orderer_height(o) for o in network.topology.orgs}
