@@ -30,7 +30,12 @@ class FabricTools:
     def _run(self, argv: list[str], env: dict[str, str], timeout: float = 60) -> str:
         full_env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "TMPDIR")}
         full_env.update(env)
-        proc = subprocess.run(argv, env=full_env, capture_output=True, text=True, timeout=timeout)
+        try:
+            proc = subprocess.run(argv, env=full_env, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            # A node that never answers (a host cut off drops packets): a failed command, not a crash.
+            what = f"{Path(argv[0]).name} {' '.join(argv[1:3])}"
+            raise FabricCommandError(f"{what}: no answer in {timeout:.0f}s") from exc
         if proc.returncode != 0:
             raise FabricCommandError(
                 f"{' '.join(Path(a).name if i == 0 else a for i, a in enumerate(argv))} failed: "

@@ -206,13 +206,18 @@ class NetnsRuntime:
         except KeyError as exc:
             raise HostSetupError(str(exc).strip("'\"")) from exc
 
-    def partitioned(self) -> list[str]:
-        """The orgs whose link is down."""
+    def cut_off(self) -> set[str]:
+        """The orgs whose host is cut off now (`partition`): nothing on it answers the operator either."""
+        return {h["org"] for h in self.describe() if h["link"] != "up"}
+
+    def describe(self) -> list[dict[str, str]]:
+        """Each org's host for `status`: namespace, address, and its link's state (`down` while cut off)."""
         out = []
         for host in self.plan.orgs:
-            state = _run("ip", "-o", "link", "show", host.veth, check=False).stdout
-            if state and "state DOWN" in state:
-                out.append(host.org.name)
+            shown = _run("ip", "-o", "link", "show", host.veth, check=False).stdout
+            flags = shown.partition("<")[2].partition(">")[0].split(",")
+            link = "absent" if not shown else "up" if "UP" in flags else "down"
+            out.append({"org": host.org.name, "namespace": host.namespace, "address": host.address, "link": link})
         return out
 
     # -- processes: the native runtime's, inside each org's namespace --------------------------------------

@@ -412,10 +412,16 @@ class Network:
         _say(f"{org.peer.id} joins {self.topology.channel}")
         self.tools.peer_retrying(org, "channel", "join", "-b", str(block))
 
+    def _cut_off(self) -> set[str]:
+        """The orgs whose host is cut off from this one (`deposits network partition`): asking them would only
+        wait out a timeout."""
+        return self.runtime.cut_off() if isinstance(self.runtime, NetnsRuntime) else set()
+
     def raft_leader(self) -> str | None:
         """The id of the orderer that currently leads the channel's Raft cluster, if one does."""
+        cut = self._cut_off()
         for org in self.topology.orgs:
-            if not self.runtime.running(org.orderer.id):
+            if not self.runtime.running(org.orderer.id) or org.name in cut:
                 continue
             v = metric(org.orderer.ops_port, "consensus_etcdraft_is_leader", {"channel": self.topology.channel})
             if v is not None and v.startswith("1"):
@@ -515,8 +521,9 @@ class Network:
         return int(body["height"]) if status == 200 and body else None
 
     def channel_config(self) -> dict[str, Any] | None:
+        cut = self._cut_off()
         for org in self.topology.orgs:
-            if not self.runtime.running(org.peer.id):
+            if not self.runtime.running(org.peer.id) or org.name in cut:
                 continue
             with tempfile.TemporaryDirectory() as tmp:
                 target = Path(tmp) / "config.block"
@@ -546,12 +553,14 @@ class Network:
 
     def status(self) -> dict[str, Any]:
         nodes: list[dict[str, Any]] = []
+        cut = self._cut_off()
         for org in self.topology.orgs:
             for kind, node, ops, height in (
                 ("orderer", org.orderer, org.orderer.ops_port, self.orderer_height),
                 ("peer", org.peer, org.peer.ops_port, self.peer_height),
             ):
                 running = self.runtime.running(node.id)
+                reachable = running and org.name not in cut
                 nodes.append(
                     {
                         "name": node.id,
@@ -561,8 +570,8 @@ class Network:
                         "address": node.address,
                         "running": running,
                         "pid": self.runtime.pid(node.id),
-                        "health": healthz(ops) if running else "stopped",
-                        "height": height(org) if running else None,
+                        "health": healthz(ops) if reachable else "stopped" if not running else "cut off",
+                        "height": height(org) if reachable else None,
                     }
                 )
         return {
@@ -578,4 +587,5 @@ class Network:
             "chaincode": self._chaincode_status(),
             "gateways": self.gateways_status(),
             "cores": self.cores_status(),
+            **({"hosts": self.runtime.describe()} if isinstance(self.runtime, NetnsRuntime) else {}),
         }

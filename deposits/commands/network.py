@@ -99,6 +99,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"  gateway {gw['org']:<24} {state:<8} {gw['url']}  (API keys: status --json)")
     for core in status.get("cores", []):
         print(f"  core    {core['org']:<24} {'running' if core['running'] else 'stopped':<8} {core['url']}")
+    for host in status.get("hosts", []):
+        print(f"  host    {host['org']:<24} {host['address']:<15} namespace {host['namespace']} (link {host['link']})")
     return 0
 
 
