@@ -17,7 +17,7 @@ from network.health import metric, poll
 from network.netns import NetnsRuntime
 from network.network import Network
 from network.topology import Org
-from tests.e2e.conftest import Api
+from tests.e2e.conftest import Api, deposits
 from tests.e2e.load import Request, TransferLoad, summarise
 
 FAIL_FAST = 5.0  # seconds: the peer's Gateway gives up on an endorser after 3 s (network.nodes)
@@ -125,8 +125,9 @@ def test_the_bank_cut_off_writes_fail_fast_reads_go_on_and_all_catch_up(
     probes: list[Request] = []
     try:
         time.sleep(2)
-        netns_runtime.partition("BankOrg")
+        deposits(network.layout.root, "network", "partition", "BankOrg")
         cut_at, fault_at = time.monotonic(), load.now()
+        assert netns_runtime.cut_off() == {"BankOrg"}
         try:
             req, r, took = load.probe(payers[0])
             probes.append(req)
@@ -142,8 +143,9 @@ def test_the_bank_cut_off_writes_fail_fast_reads_go_on_and_all_catch_up(
             assert took < 1.0, f"once the bank's peer is known gone, a write is refused at once (took {took:.1f}s)"
             _read_fast(apis["AuditorOrg/auditor"], payers[1])
         finally:
-            netns_runtime.heal("BankOrg")
+            deposits(network.layout.root, "network", "heal", "BankOrg")
             healed_at = time.monotonic()
+        assert netns_runtime.cut_off() == set()
         for req in probes:
             load.settle(req)  # their clients retry with the same key, as any client of a 503 does
     finally:
