@@ -70,6 +70,7 @@ def orderer_env(
         "ORDERER_ADMIN_TLS_CLIENTROOTCAS": str(crypto.tls_ca_cert),
         "ORDERER_OPERATIONS_LISTENADDRESS": endpoints.listen(o.ops_port),
         "ORDERER_METRICS_PROVIDER": "prometheus",
+        **(ACROSS_HOSTS_ORDERER_ENV if endpoints.addresses else {}),
     }
 
 
@@ -88,15 +89,22 @@ def ccaas_tls_env(layout: Layout, org: Org) -> dict[str, str]:
 
 # Across hosts a lost link is silent (nothing refuses a connection, as a dead process's port does on one host):
 # only timeouts notice it. The peer's Gateway gives up on an endorser or an orderer within seconds (defaults:
-# 30 s, a dial 2 min), and gossip declares a silent peer dead after 6 s (default 25 s), after which a write
-# that needs it is refused at once (README "The consortium across hosts").
+# 30 s, a dial 2 min); gossip declares a silent peer dead after 6 s (default 25 s), after which a write that
+# needs it is refused at once; a peer whose orderer went silent notices by keepalive within 4 s (default 80 s)
+# and takes its blocks from another. Servers accept pings that often (README "The consortium across hosts").
 ACROSS_HOSTS_PEER_ENV = {
     "CORE_PEER_GATEWAY_ENDORSEMENTTIMEOUT": "3s",
     "CORE_PEER_GATEWAY_BROADCASTTIMEOUT": "3s",
     "CORE_PEER_GATEWAY_DIALTIMEOUT": "3s",
     "CORE_PEER_GOSSIP_ALIVETIMEINTERVAL": "1s",
     "CORE_PEER_GOSSIP_ALIVEEXPIRATIONTIMEOUT": "6s",
+    "CORE_PEER_KEEPALIVE_DELIVERYCLIENT_INTERVAL": "2s",
+    "CORE_PEER_KEEPALIVE_DELIVERYCLIENT_TIMEOUT": "2s",
+    "CORE_PEER_KEEPALIVE_CLIENT_INTERVAL": "2s",
+    "CORE_PEER_KEEPALIVE_CLIENT_TIMEOUT": "2s",
+    "CORE_PEER_KEEPALIVE_MININTERVAL": "1s",
 }
+ACROSS_HOSTS_ORDERER_ENV = {"ORDERER_GENERAL_KEEPALIVE_SERVERMININTERVAL": "1s"}
 
 
 def peer_env(layout: Layout, topology: Topology, org: Org, cfg: Path, endpoints: Endpoints = NATIVE) -> dict[str, str]:

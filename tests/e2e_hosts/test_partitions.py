@@ -21,6 +21,9 @@ from tests.e2e.conftest import Api, deposits
 from tests.e2e.load import Request, TransferLoad, summarise
 
 FAIL_FAST = 5.0  # seconds: the peer's Gateway gives up on an endorser after 3 s (network.nodes)
+# A write without the platform: the bank's peer may first try the cut orderer (3 s), and take its blocks from
+# another orderer once keepalive declares its own silent (4 s); measured 8 s.
+WITHOUT_PLATFORM = 20.0
 GOSSIP_EXPIRY = 6.0  # after this a cut peer is known dead, and a write that needs it is refused at once
 
 
@@ -88,6 +91,18 @@ def _balances(network: Network, apis: dict[str, Api], readers: list[str], accoun
     """Each reader's view (each reads its own org's peer) of the accounts' USD balances, once peers agree."""
     network.wait_peers_in_sync(60)
     return [[_minor(apis[r].ok("GET", f"/v1/accounts/{a}")["balances"]["USD"]) for a in accounts] for r in readers]
+
+
+def _orderers_agree(network: Network, timeout: float = 30.0) -> None:
+    """Every orderer at one height (the healed one replicates what the others ordered meanwhile)."""
+    heights: set[int | None] = set()
+
+    def same() -> bool:
+        heights.clear()
+        heights.update(network.orderer_height(o) for o in network.topology.orgs)
+        return len(heights) == 1 and None not in heights
+
+    assert poll(same, timeout, 0.5), f"orderers' heights differ after {timeout:.0f}s: {heights}"
 
 
 def _read_fast(api: Api, account: str) -> None:
@@ -160,8 +175,7 @@ def test_the_bank_cut_off_writes_fail_fast_reads_go_on_and_all_catch_up(
     paid = sum(r.minor for r in requests)
     assert views[0][2] - before[2] == paid
     assert sum(before[:2]) - sum(views[0][:2]) == paid
-    heights = {network.orderer_height(o) for o in network.topology.orgs}
-    assert len(heights) == 1, f"orderers' heights differ: {heights}"
+    _orderers_agree(network)
     _assert_invariant(apis)
 
 
@@ -189,7 +203,8 @@ def test_the_platform_cut_off_the_bank_and_auditor_still_endorse_and_all_catch_u
             time.sleep(max(0.0, cut_at + GOSSIP_EXPIRY + 1 - time.monotonic()))
             req, r, took = load.probe(account)
             assert r.status_code == 201, f"a mint with the platform cut off: {r.status_code} {r.text[:200]}"
-            assert took < FAIL_FAST, f"a mint endorsed by the bank and the auditor took {took:.1f}s"
+            assert took < WITHOUT_PLATFORM, f"a mint endorsed by the bank and the auditor took {took:.1f}s"
+            print(f"platform cut: a mint endorsed by the bank and the auditor committed in {took:.1f}s")
             load.settle(req)  # the same key again: the same answer, nothing minted twice
             committed_during = [q for q in load.requests if q.status == 201 and (q.finished_at or 0) > load.now() - 3]
             assert committed_during, "no write committed with the platform cut off"
@@ -205,6 +220,5 @@ def test_the_platform_cut_off_the_bank_and_auditor_still_endorse_and_all_catch_u
     print(f"platform healed: peers agree {caught_up:.1f}s after; {summarise(requests, fault_at).line()}")
     assert views[0] == views[1] == views[2], f"peers disagree: {views}"
     assert views[0][0] - before[0] == sum(r.minor for r in requests)
-    heights = {network.orderer_height(o) for o in network.topology.orgs}
-    assert len(heights) == 1, f"orderers' heights differ: {heights}"
+    _orderers_agree(network)
     _assert_invariant(apis)
