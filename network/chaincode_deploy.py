@@ -153,25 +153,44 @@ class ChaincodeDeployer:
         if current is not None and current.version == version:
             return current
         sequence = 1 if current is None else current.sequence + 1
-        common = [
+        return self._approve_and_commit(package_ids, Definition(version, sequence), self.cc.endorsement_policy)
+
+    def redefine(self, policy: str) -> Definition:
+        """The committed definition's next sequence, same code, with `policy`: approved by every org, committed
+        (a new member's org joining changes who must endorse). Raises FabricCommandError, also when nothing is
+        committed yet."""
+        current = self.committed()
+        if current is None:
+            raise FabricCommandError(f"no {self.cc.name} definition committed to redefine")
+        package_ids = {org.name: self.install(org) for org in self.topology.orgs}
+        return self._approve_and_commit(package_ids, Definition(current.version, current.sequence + 1), policy)
+
+    def _definition_args(self, definition: Definition, policy: str) -> list[str]:
+        return [
             "-C",
             self.topology.channel,
             "-n",
             self.cc.name,
             "--version",
-            version,
+            definition.version,
             "--sequence",
-            str(sequence),
+            str(definition.sequence),
             "--signature-policy",
-            self.cc.endorsement_policy,
+            policy,
         ]
+
+    def approve(self, org: Org, package_id: str, definition: Definition, policy: str) -> None:
+        """org approves the definition (with package_id as its own code). Raises FabricCommandError."""
+        self.tools.peer_retrying(
+            org,
+            *("lifecycle", "chaincode", "approveformyorg", "--package-id", package_id),
+            *self._definition_args(definition, policy),
+            *self.tools.orderer_tls_args(org),
+        )
+
+    def _approve_and_commit(self, package_ids: dict[str, str], definition: Definition, policy: str) -> Definition:
         for org in self.topology.orgs:
-            self.tools.peer_retrying(
-                org,
-                *("lifecycle", "chaincode", "approveformyorg", "--package-id", package_ids[org.name]),
-                *common,
-                *self.tools.orderer_tls_args(org),
-            )
+            self.approve(org, package_ids[org.name], definition, policy)
         peers: list[str] = []
         for org in self.topology.orgs:
             peers += [
@@ -182,6 +201,9 @@ class ChaincodeDeployer:
             ]
         committer = self.topology.orgs[0]
         self.tools.peer_retrying(
-            committer, "lifecycle", "chaincode", "commit", *common, *self.tools.orderer_tls_args(committer), *peers
+            committer,
+            *("lifecycle", "chaincode", "commit", *self._definition_args(definition, policy)),
+            *self.tools.orderer_tls_args(committer),
+            *peers,
         )
-        return Definition(version=version, sequence=sequence)
+        return definition

@@ -55,6 +55,11 @@ class Layout:
         """The port base this data directory's network was made on (network.ports)."""
         return self.root / "ports.json"
 
+    @property
+    def joined_file(self) -> Path:
+        """The orgs that joined this data directory's channel after `up`, in order (network.joined)."""
+        return self.root / "joined.json"
+
     def node(self, node_id: str) -> Path:
         return self.root / "nodes" / node_id
 

@@ -15,6 +15,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from network.joined import recorded_joined
 from network.layout import Layout
 from network.runtime import bind_error
 from network.topology import DEFAULT_TOPOLOGY, Topology, load_topology
@@ -46,8 +47,10 @@ def record_port_base(layout: Layout, topology: Topology) -> None:
 
 
 def topology_for(layout: Layout, path: Path = DEFAULT_TOPOLOGY, port_base: int | None = None) -> Topology:
-    """The topology file's network on port_base, else on the base the data directory recorded, else as written."""
-    return load_topology(path).with_port_base(port_base if port_base is not None else recorded_port_base(layout))
+    """The topology file's network on port_base, else on the base the data directory recorded, else as written;
+    with the orgs that have joined its channel since (`network.joined`) as members."""
+    topology = load_topology(path).with_port_base(port_base if port_base is not None else recorded_port_base(layout))
+    return topology.with_joined(recorded_joined(layout))
 
 
 def _ephemeral_range() -> tuple[int, int]:

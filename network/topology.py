@@ -79,6 +79,14 @@ class Org:
 
 
 @dataclass(frozen=True, slots=True)
+class JoiningOrg:
+    """An org the topology describes for a later `add-org`, and the endorsement policy it brings."""
+
+    org: Org
+    endorsement_policy: str
+
+
+@dataclass(frozen=True, slots=True)
 class FabricRelease:
     module: str
     version: str
@@ -111,6 +119,9 @@ class Topology:
     chaincode: ChaincodeDefinition
     orgs: tuple[Org, ...]
     currencies: tuple[tuple[str, int], ...] = ()  # (ISO 4217 code, minor digits), registered by `up`
+    # Orgs that are not members at `up` but may join the running channel later (`deposits network add-org`),
+    # each with the chaincode endorsement policy the channel adopts once it has joined.
+    joining: tuple[JoiningOrg, ...] = ()
 
     @property
     def orderers(self) -> tuple[Orderer, ...]:
@@ -125,6 +136,27 @@ class Topology:
             if name in (org.name, org.msp_id):
                 return org
         raise KeyError(f"no org named {name!r} in the topology")
+
+    def joining_org(self, name: str) -> JoiningOrg:
+        """Raises KeyError when the topology names no such joining org."""
+        for entry in self.joining:
+            if name in (entry.org.name, entry.org.msp_id):
+                return entry
+        raise KeyError(f"no joining org named {name!r} in the topology")
+
+    def with_joined(self, names: list[str]) -> Topology:
+        """The network after the named joining orgs have joined, in that order: members after the founders,
+        the chaincode's endorsement policy the last one's. Raises KeyError for a name not joining."""
+        out = self
+        for name in names:
+            entry = out.joining_org(name)
+            out = replace(
+                out,
+                orgs=(*out.orgs, entry.org),
+                joining=tuple(j for j in out.joining if j is not entry),
+                chaincode=replace(out.chaincode, endorsement_policy=entry.endorsement_policy),
+            )
+        return out
 
     @property
     def port_base(self) -> int:
@@ -148,7 +180,11 @@ class Topology:
                 _shifted(org, offset), orderer=_shifted(org.orderer, offset), peer=_shifted(org.peer, offset)
             )
 
-        return replace(self, orgs=tuple(moved(org) for org in self.orgs))
+        return replace(
+            self,
+            orgs=tuple(moved(org) for org in self.orgs),
+            joining=tuple(replace(j, org=moved(j.org)) for j in self.joining),
+        )
 
     @property
     def port_span(self) -> int:
@@ -227,13 +263,24 @@ def _read_topology(path: Path) -> Topology:
         ),
         orgs=tuple(_org(o) for o in raw["orgs"]),
         currencies=tuple((str(c["code"]), int(c["minor_digits"])) for c in raw.get("currencies") or ()),
+        joining=tuple(
+            JoiningOrg(org=_org(j), endorsement_policy=str(j["endorsement_policy"])) for j in raw.get("joining") or ()
+        ),
     )
     seen: dict[int, str] = {}
-    for service, port in topo.ports():
+    for service, port in topo.with_joined([j.org.name for j in topo.joining]).ports():
         if port in seen:
             raise TopologyError(f"topology: port {port} used by both {seen[port]} and {service}")
         seen[port] = service
-    names = [o.name for o in topo.orgs] + [o.msp_id for o in topo.orgs]
+    low, high = topo.port_base, topo.port_base + topo.port_span
+    for entry in topo.joining:
+        # Inside the founders' block, so a block reserved for the network (ports.reserve_port_block) holds them.
+        outside = [p for _, p in replace(topo, orgs=(entry.org,)).ports() if not low <= p < high]
+        if outside:
+            where = f"{low}..{high - 1}"
+            raise TopologyError(f"topology: joining org {entry.org.name}'s ports {outside} lie outside {where}")
+    everyone = [*topo.orgs, *(j.org for j in topo.joining)]
+    names = [o.name for o in everyone] + [o.msp_id for o in everyone]
     if len(set(names)) != len(names):
         raise TopologyError("topology: org names and MSP IDs must be unique")
     return topo

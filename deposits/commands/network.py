@@ -50,6 +50,20 @@ def cmd_up(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_add_org(args: argparse.Namespace) -> int:
+    from network.add_org import add_org
+
+    net = _network(args)
+    try:
+        joined = add_org(net, args.name)
+    except KeyError as exc:
+        print(f"add-org: {exc.args[0]}", file=sys.stderr)
+        return 2
+    org = joined.topology.org(args.name)
+    print(f"{org.name} ({org.msp_id}) joined {joined.topology.channel}: gateway http://127.0.0.1:{org.gateway_port}")
+    return 0
+
+
 def cmd_compose_file(args: argparse.Namespace) -> int:
     from network.compose.examples import example_compose_file
 
@@ -174,6 +188,9 @@ def register(sub: Subcommands) -> None:
         cut = net.add_parser(name, help=text)
         cut.add_argument("org", help="the org's name or MSP ID, e.g. BankOrg")
         cut.set_defaults(func=func)
+    add = net.add_parser("add-org", help="join an org the topology lists under `joining:` to the running channel")
+    add.add_argument("name", help="the joining org's name (or MSP ID), e.g. EuroBankOrg")
+    add.set_defaults(func=cmd_add_org)
     net.add_parser("down", help="stop every process, keep data").set_defaults(func=cmd_down)
     net.add_parser("clean", help="stop and delete the data directory").set_defaults(func=cmd_clean)
     st = net.add_parser("status", help="health, heights, channel members and consenters")

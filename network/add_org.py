@@ -1,0 +1,209 @@
+"""`deposits network add-org NAME`: an org the topology lists under `joining:` joins the running channel.
+
+Nothing is re-created and nothing stops; each step is skipped when already done, so a failed run resumes:
+
+1. the org's CAs, MSPs and TLS pairs (its own; nothing of the founders' changes);
+2. config update 1, its MSP into the Application and Orderer sections, signed by every member org's admin
+   (the sections' Admins policies need a MAJORITY of them) and submitted by the last; from then on the org
+   is a member of the data directory's network (`network.joined`);
+3. config update 2, its orderer into the Raft consenter set (and the BlockValidation policy), signed the same
+   way by the member orgs — the new org's admin does not sign its own admission;
+4. its orderer starts, joins with the latest config block (osnadmin) and pulls the chain from the others;
+5. its peer starts, joins with the genesis block and replays the ledger;
+6. its chaincode package is installed and its server started; it approves the committed definition; then
+   every member approves, and one commits, the next sequence with the endorsement policy the topology gives
+   for the joined channel;
+7. its gateway starts.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from gateway.directory import ensure_api_keys
+from network import config_update, pki
+from network.channel_config import parse_config_block
+from network.endpoints import gateway_name
+from network.fabric_cli import FabricCommandError
+from network.health import accepts, answers, poll
+from network.joined import record_joined, recorded_joined
+from network.network import Network
+from network.topology import Org, load_topology
+
+
+def _say(msg: str) -> None:
+    print(f"[add-org] {msg}", file=sys.stderr, flush=True)
+
+
+class OrgJoin:
+    """One joining org and the running network it joins. Raises KeyError when the topology lists no such
+    joining org (and it has not joined already)."""
+
+    def __init__(self, network: Network, name: str) -> None:
+        self.founders = network
+        self.entry = network.topology.joining_org(name)
+        self.org = self.entry.org
+        self.topology = network.topology.with_joined([self.org.name])
+
+    # -- the channel's configuration ----------------------------------------------------------------------
+    def config_block(self) -> bytes:
+        """The channel's latest config block, fetched as a member admin from a running orderer."""
+        net = self.founders
+        client = net.topology.orgs[0]
+        with tempfile.TemporaryDirectory() as tmp:
+            target = Path(tmp) / "config.block"
+            net.tools.peer_retrying(
+                client,
+                *("channel", "fetch", "config", str(target), "-c", net.topology.channel),
+                *net._orderer_args(client),
+                within=30,
+            )
+            return target.read_bytes()
+
+    def _submit(self, update: bytes, what: str) -> None:
+        """Have every member org's admin sign the update and the last one submit it."""
+        net = self.founders
+        signers = list(net.topology.orgs)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "update.pb"
+            path.write_bytes(config_update.unsigned_envelope(update, net.topology.channel))
+            for org in signers[:-1]:
+                net.tools.peer(org, "channel", "signconfigtx", "-f", str(path))
+            submitter = signers[-1]
+            net.tools.peer_retrying(
+                submitter,
+                *("channel", "update", "-f", str(path), "-c", net.topology.channel),
+                *net._orderer_args(submitter),
+                within=30,
+            )
+        _say(f"{what}: signed by {', '.join(o.msp_id for o in signers)}, submitted by {signers[-1].msp_id}")
+
+    def _wait_config(self, done: functools.partial[bool], what: str, timeout: float = 60.0) -> None:
+        if not poll(done, timeout, 0.3):
+            raise TimeoutError(f"{what} not in the channel's configuration after {timeout:.0f}s")
+
+    def _is_member(self) -> bool:
+        return self.org.msp_id in parse_config_block(self.config_block()).members
+
+    def _consenter(self) -> tuple[str, int]:
+        return (self.founders.endpoints.host(self.org.orderer.id), self.org.orderer.port)
+
+    def _is_consenter(self) -> bool:
+        host, port = self._consenter()
+        return f"{host}:{port}" in parse_config_block(self.config_block()).consenters
+
+    def admit(self) -> None:
+        """Steps 1-3: crypto, the MSP, the consenter."""
+        net = self.founders
+        pki.generate(net.layout.crypto, self.topology)
+        scratch = config_update.scratch_block(
+            self.topology, net.layout.crypto, net.bindir / "configtxgen", net.endpoints
+        )
+        if not self._is_member():
+            self._submit(config_update.add_org_update(self.config_block(), scratch, self.org), f"{self.org.msp_id} in")
+            self._wait_config(functools.partial(self._is_member), f"{self.org.msp_id}")
+        record_joined(net.layout, self.org.name)
+        if not self._is_consenter():
+            host, port = self._consenter()
+            self._submit(
+                config_update.add_consenter_update(self.config_block(), scratch, host, port),
+                f"consenter {host}:{port}",
+            )
+            self._wait_config(functools.partial(self._is_consenter), f"consenter {host}:{port}")
+
+    # -- the org's nodes ----------------------------------------------------------------------------------
+    def _founders_height(self, kind: str) -> int:
+        net = self.founders
+        heights = [
+            (net.orderer_height(o) if kind == "orderer" else net.peer_height(o)) for o in net.topology.orgs
+        ]
+        return max(h for h in heights if h is not None)
+
+    def _catch_up(self, what: str, height: functools.partial[int | None], target: int, timeout: float) -> float:
+        started = time.monotonic()
+
+        def reached() -> bool:
+            h = height()
+            return h is not None and h >= target
+
+        if not poll(reached, timeout, 0.2):
+            raise TimeoutError(f"{what} at height {height()} after {timeout:.0f}s, wanted {target}")
+        return time.monotonic() - started
+
+    def start_nodes(self, joined: Network) -> None:
+        """Steps 4-5 on the joined network (its topology has the org)."""
+        org = joined.topology.org(self.org.name)
+        block = self.config_block()
+        with tempfile.TemporaryDirectory() as tmp:
+            latest = Path(tmp) / "latest-config.block"
+            latest.write_bytes(block)
+            joined.runtime.start(joined.orderer_service(org))
+            joined._wait_orderer(org)
+            joined._join_orderer(org, latest)
+        target = self._founders_height("orderer")
+        took = self._catch_up(org.orderer.id, functools.partial(joined.orderer_height, org), target, 120)
+        _say(f"{org.orderer.id} joined the consenters and caught up to block {target} in {took:.1f}s")
+        joined.runtime.start(joined.peer_service(org))
+        joined._wait_peer(org)
+        joined._join_peer(org, joined.layout.channel / f"{joined.topology.channel}.block")
+        target = self._founders_height("peer")
+        took = self._catch_up(org.peer.id, functools.partial(joined.peer_height, org), target, 120)
+        _say(f"{org.peer.id} joined and replayed the ledger to height {target} in {took:.1f}s")
+        joined.wait_for_gossip()
+
+    def deploy(self, joined: Network) -> None:
+        """Step 6: its server, its approval of the committed definition, the definition with the new policy."""
+        org = joined.topology.org(self.org.name)
+        cc = joined.chaincode
+        package_id = cc.install(org)
+        server = cc.server_service(org)
+        joined.runtime.start(server)
+        joined._wait(server.name, f"listening on port {org.chaincode_server_port}", functools.partial(
+            accepts, org.chaincode_server_port
+        ))
+        current = cc.committed()
+        if current is None:
+            raise FabricCommandError(f"no {joined.topology.chaincode.name} definition committed on the channel")
+        cc.approve(org, package_id, current, self.founders.topology.chaincode.endorsement_policy)
+        policy = joined.topology.chaincode.endorsement_policy
+        if policy != self.founders.topology.chaincode.endorsement_policy:
+            definition = cc.redefine(policy)
+            _say(f"definition sequence {definition.sequence}: endorsement policy {policy}")
+
+    def start_gateway(self, joined: Network) -> None:
+        """Step 7."""
+        org: Org = joined.topology.org(self.org.name)
+        ensure_api_keys(joined.layout, org)
+        joined.runtime.start(joined.gateway_service(org))
+        url = f"http://127.0.0.1:{org.gateway_port}/healthz"
+        joined._wait(gateway_name(org), f"answering {url}", functools.partial(answers, url))
+        _say(f"gateway {org.name} http://127.0.0.1:{org.gateway_port}")
+
+
+def founders_of(network: Network, name: str) -> Network:
+    """network as it was before `name` joined (itself while `name` has not): what a resumed add-org starts
+    from. Raises KeyError when name is neither joining nor joined."""
+    joined = recorded_joined(network.layout)
+    if name not in joined:
+        return network
+    topology = load_topology(network.topology_path).with_port_base(network.topology.port_base)
+    topology = topology.with_joined([n for n in joined if n != name])
+    return Network(topology, network.layout, network.bindir, network.cfg, network.topology_path, network.runtime.kind)
+
+
+def add_org(network: Network, name: str) -> Network:
+    """Join the topology's joining org `name` to network's running channel; returns the joined network.
+
+    Raises KeyError (no such joining org), FabricCommandError (a Fabric command failed: the update refused,
+    an approval or commit failed), TimeoutError (a node did not catch up, or the update was not applied)."""
+    join = OrgJoin(founders_of(network, name), name)
+    join.admit()
+    joined = Network.open(network.layout, network.topology_path, network.runtime.kind)
+    join.start_nodes(joined)
+    join.deploy(joined)
+    join.start_gateway(joined)
+    return joined
