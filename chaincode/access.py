@@ -89,15 +89,37 @@ class Caller:
         return f"{self.msp_id} {self.subject!r} ({self.role or 'no role'})"
 
 
-def caller_of(creator: Creator) -> Caller:
-    """The caller's identity and role. Raises ContractError(UNAUTHORIZED) when id_bytes is no PEM certificate."""
-    try:
-        cert = x509.load_pem_x509_certificate(creator.id_bytes)
-    except ValueError as exc:
-        raise ContractError(ErrorCode.UNAUTHORIZED, "the creator's identity is not a PEM X.509 certificate") from exc
+def caller_of(creator: Creator, *, issuing_bank: bool = False) -> Caller:
+    """The caller's identity and role. `issuing_bank`: the ledger's issuer registry names the creator's MSP,
+    whose `issuer` role then counts too (it mints and redeems that bank's own instruments only, see
+    `domain.instruments`). Raises ContractError(UNAUTHORIZED) when id_bytes is no PEM certificate."""
+    cert = _certificate(creator)
     role = _role_claim(cert)
     granted = role if role is not None and ROLE_MSP[role] == creator.msp_id else None
+    if role is Role.ISSUER and issuing_bank:
+        granted = role
     return Caller(creator.msp_id, cert.subject.rfc4514_string(), granted)
+
+
+def _certificate(creator: Creator) -> x509.Certificate:
+    try:
+        return x509.load_pem_x509_certificate(creator.id_bytes)
+    except ValueError as exc:
+        raise ContractError(ErrorCode.UNAUTHORIZED, "the creator's identity is not a PEM X.509 certificate") from exc
+
+
+def claims_foreign_issuer(creator: Creator) -> bool:
+    """Whether the certificate claims `issuer` in an MSP other than the default issuer's: only then does the
+    contract read the issuer registry (one read for those callers, none for everyone else).
+    Raises ContractError(UNAUTHORIZED) when id_bytes is no PEM certificate."""
+    return creator.msp_id != ROLE_MSP[Role.ISSUER] and _role_claim(_certificate(creator)) is Role.ISSUER
+
+
+def require_default_issuer(caller: Caller) -> None:
+    """The network-wide registries (currencies, issuing banks) are the founding bank's issuer's to keep.
+    Raises ContractError(UNAUTHORIZED)."""
+    if caller.role is not Role.ISSUER or caller.msp_id != ROLE_MSP[Role.ISSUER]:
+        raise ContractError(ErrorCode.UNAUTHORIZED, f"{caller} may not do this; needs {ROLE_MSP[Role.ISSUER]} issuer")
 
 
 def _role_claim(cert: x509.Certificate) -> Role | None:

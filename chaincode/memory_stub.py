@@ -50,6 +50,9 @@ class WorldState:
     versions: dict[str, int] = field(default_factory=dict)
     events: list[CommittedEvent] = field(default_factory=list)
     height: int = 0
+    # Key-level endorsement: the MSPs whose peers must endorse a write of the key (Fabric's validator checks
+    # it; here it is recorded, for tests to see what the contract asked for).
+    endorsers: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def seed(self, entries: Sequence[tuple[str, bytes]]) -> None:
         """Put committed state directly (a test's starting world, e.g. the currency registry), as block 0."""
@@ -84,6 +87,7 @@ class MemoryStub:
         self.reads: dict[str, int | None] = {}
         self.range_reads: list[tuple[str, str, list[tuple[str, int]]]] = []
         self.writes: dict[str, bytes | None] = {}  # None: delete
+        self.endorser_writes: dict[str, tuple[str, ...]] = {}
         self.event: tuple[str, bytes] | None = None
         self.committed = False
         self.paginated = False  # Fabric refuses to commit writes after a paginated query
@@ -141,6 +145,12 @@ class MemoryStub:
     def set_event(self, name: str, payload: bytes) -> None:
         self.event = (name, bytes(payload))
 
+    async def set_state_endorsers(self, key: str, msp_ids: Sequence[str]) -> None:
+        _check_key(key)
+        if not msp_ids:
+            raise ShimError("no MSP named")
+        self.endorser_writes[key] = tuple(msp_ids)
+
     @property
     def write_keys(self) -> frozenset[str]:
         return frozenset(self.writes)
@@ -175,6 +185,7 @@ class MemoryStub:
             else:
                 self._world.data[key] = value
                 self._world.versions[key] = self._world.height
+        self._world.endorsers.update(self.endorser_writes)
         if self.event is not None:
             self._world.events.append(CommittedEvent(self._tx_id, *self.event))
         self.committed = True

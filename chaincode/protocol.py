@@ -56,6 +56,13 @@ An optional field (`dda`, `payout`) may be left out or be null.
     payout               write     from_account, currency, lines [{to, amount, reference}],    Event (PayoutSettled)
                                    request_id
 
+    register_issuer      write     msp_id, request_id                                          Event (IssuerRegistered)
+
+Instruments (`chaincode.domain.instruments`): `mint`, `transfer` and `redeem` take `issuer` (optional, an
+MSP ID; left out = the default issuer, BankMSP): the instrument is (issuer, currency), written
+`EUR@EuroBankMSP` wherever results name a currency (balances, supply, events); the default issuer's
+instruments keep the plain code.
+
 `transfer` also takes receive_currency and quote_id (both or neither; left out = a plain transfer): payment
 versus payment, the payee credited in receive_currency at the quote's rate.
 
@@ -112,6 +119,7 @@ class Function(StrEnum):
     CONVERT = "convert"
     GET_FX_POSITION = "get_fx_position"
     PAYOUT = "payout"
+    REGISTER_ISSUER = "register_issuer"
 
 
 class EventType(StrEnum):
@@ -136,12 +144,13 @@ class EventType(StrEnum):
     QUOTE_POSTED = "QuotePosted"
     CONVERTED = "Converted"
     PAYOUT_SETTLED = "PayoutSettled"
+    ISSUER_REGISTERED = "IssuerRegistered"
 
 
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 # External references (KYC file, reserve wire, invoice, payout): printable ASCII without spaces.
 REFERENCE_PATTERN = re.compile(r"[\x21-\x7e]{1,128}")
-MSP_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+MSP_ID_PATTERN = domain.instruments.MSP_ID_PATTERN
 # Redemption and quote ids are transaction ids (64 hex digits on Fabric).
 REDEMPTION_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 TX_ID_LIKE = REDEMPTION_ID_PATTERN
@@ -291,6 +300,7 @@ def _amount(value: Any, name: str) -> int:
 
 ACCOUNT: Check = _account
 CURRENCY: Check = _currency
+MSP = matching(MSP_ID_PATTERN)
 AMOUNT: Check = _amount  # a positive integer of minor units (INVALID_AMOUNT otherwise)
 REQUEST_ID = matching(REQUEST_ID_PATTERN)
 REFERENCE = matching(REFERENCE_PATTERN)
@@ -360,6 +370,11 @@ class Mint(Args):
     amount: int = arg(AMOUNT)
     reserve_ref: str = arg(REFERENCE)
     request_id: str = arg(REQUEST_ID)
+    issuer: str | None = arg(optional(MSP), None)  # the issuing bank; None: the default issuer
+
+    @property
+    def instrument(self) -> domain.Instrument:
+        return domain.Instrument.of(self.currency, self.issuer)
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,6 +389,11 @@ class Transfer(Args):
     # Payment versus payment: the payee receives `receive_currency`, converted under the quote.
     receive_currency: str | None = arg(optional(CURRENCY), None)
     quote_id: str | None = arg(optional(matching(TX_ID_LIKE)), None)
+    issuer: str | None = arg(optional(MSP), None)  # whose `currency` moves; None: the default issuer
+
+    @property
+    def instrument(self) -> domain.Instrument:
+        return domain.Instrument.of(self.currency, self.issuer)
 
     def check(self) -> None:
         """Also raises INVALID_ARGUMENT for receive_currency without quote_id (or the reverse), or equal to
@@ -394,6 +414,11 @@ class Redeem(Args):
     amount: int = arg(AMOUNT)
     request_id: str = arg(REQUEST_ID)
     payout: Mapping[str, str] | None = arg(optional(_payout), None)  # PayoutAccount: {iban} or {account, bic}
+    issuer: str | None = arg(optional(MSP), None)  # whose `currency` is redeemed; None: the default issuer
+
+    @property
+    def instrument(self) -> domain.Instrument:
+        return domain.Instrument.of(self.currency, self.issuer)
 
     @property
     def payout_account(self) -> domain.books.PayoutAccount | None:
@@ -598,6 +623,15 @@ class RegisterCurrency(Args):
 
 
 @dataclass(frozen=True, slots=True)
+class RegisterIssuer(Args):
+    """A bank that issues its own instruments from now on (`EUR@{msp_id}`), by the default issuer."""
+
+    FUNCTION = Function.REGISTER_ISSUER
+    msp_id: str = arg(MSP)
+    request_id: str = arg(REQUEST_ID)
+
+
+@dataclass(frozen=True, slots=True)
 class GetCurrencies(Args):
     FUNCTION = Function.GET_CURRENCIES
     WRITE = False
@@ -773,6 +807,7 @@ ARGS: dict[Function, type[Args]] = {
         Convert,
         GetFxPosition,
         Payout,
+        RegisterIssuer,
     )
 }
 WRITES = frozenset(f for f, cls in ARGS.items() if cls.WRITE)

@@ -21,6 +21,19 @@ over a prefix is `[prefix, prefix + "\\U0010ffff")`. Values are canonical JSON.
     supply-fx-out~{currency}~{tx}               what one conversion took out of the currency it sold
     currency~{code}                             a registered currency {"code", "minor_digits"}
     fx-quote~{quote}                            an FX quote (its id is the posting tx id) and what it has served
+    issuer~{msp}                                a registered issuing bank {"msp_id"} (instruments `EUR@{msp}`)
+    issuance~{msp}                              the bank's issuance key, written (blindly) by every mint and
+                                                redemption close of a registered bank's instruments; key-level
+                                                endorsement: its own peer
+
+Instruments (`domain.instruments`): wherever a key or record above says {currency}, it holds an instrument
+code — the plain ISO code for the default issuer's (BankMSP) instruments, `EUR@EuroBankMSP` for another's.
+
+Key-level endorsement. Once the channel has two issuing banks its endorsement policy is "any issuing bank's
+peer plus a non-bank member's", so the chaincode's policy alone no longer says WHICH bank. `register_issuer`
+sets the validation parameter of `issuance~{msp}` to "a peer of {msp}", and every mint, settlement and
+rejection of that bank's instruments writes that key blindly (no read: mints never conflict over it); the
+validator then refuses (ENDORSEMENT_POLICY_FAILURE) any such transaction the bank's own peer did not endorse.
 
 Hot accounts. A seller on the marketplace is paid by many buyers at once. If a credit read the balance
 and wrote it back, concurrent credits to one account would all read the same version and all but the
@@ -95,6 +108,8 @@ SUPPLY_FX_IN = "supply-fx-in"
 SUPPLY_FX_OUT = "supply-fx-out"
 CURRENCY = "currency"
 FX_QUOTE = "fx-quote"
+ISSUER = "issuer"
+ISSUANCE = "issuance"
 
 
 def composite_key(object_type: str, *attributes: str) -> str:
@@ -379,8 +394,17 @@ class Books:
         return total
 
     async def balances(self, account_id: str) -> dict[str, int]:
-        """Every registered currency's balance, zero included."""
-        return {c.code: await self.balance(account_id, c.code) for c in await self.currencies()}
+        """Every registered currency's balance (the default issuer's instruments), zero included; and every
+        other bank's instrument the account has held (`EUR@EuroBankMSP`), each its own balance."""
+        out = {c.code: await self.balance(account_id, c.code) for c in await self.currencies()}
+        held = {
+            split_composite_key(key)[1][1]
+            for object_type in (BALANCE, BALANCE_DELTA)
+            for key, _ in await self._range(object_type, account_id)
+        }
+        for code in sorted(held - out.keys()):
+            out[code] = await self.balance(account_id, code)
+        return out
 
     async def debit(self, account_id: str, amount: domain.Amount) -> int:
         """Take `amount`, consolidating the account's deltas into its base; returns the balance left.
@@ -445,11 +469,17 @@ class Books:
         return None if raw is None else domain.Currency(raw["code"], int(raw["minor_digits"]))
 
     async def currency(self, code: str) -> domain.Currency:
-        """Raises ContractError(UNKNOWN_CURRENCY) when the registry has no such code."""
-        found = await self.find_currency(code)
+        """The registered currency, or the instrument (`EUR@EuroBankMSP`: its currency registered, its bank a
+        registered issuer) with the currency's minor digits. Raises ContractError(UNKNOWN_CURRENCY) otherwise."""
+        instrument = domain.Instrument.parse(code)
+        found = await self.find_currency(instrument.currency)
         if found is None:
-            raise ContractError(ErrorCode.UNKNOWN_CURRENCY, f"currency {code!r} is not registered")
-        return found
+            raise ContractError(ErrorCode.UNKNOWN_CURRENCY, f"currency {instrument.currency!r} is not registered")
+        if instrument.issuer == domain.DEFAULT_ISSUER:
+            return found
+        if not await self.is_issuer(instrument.issuer):
+            raise ContractError(ErrorCode.UNKNOWN_CURRENCY, f"{instrument.issuer} is no registered issuing bank")
+        return domain.Currency(instrument.code, found.minor_digits)
 
     async def amount(self, code: str, minor: int) -> domain.Amount:
         """An argument's amount in a registered currency. Raises ContractError(UNKNOWN_CURRENCY, INVALID_AMOUNT)."""
@@ -458,6 +488,31 @@ class Books:
     async def register_currency(self, currency: domain.Currency) -> None:
         key, value = currency_state(currency)
         await self._stub.put_state(key, value)
+
+    # issuing banks
+
+    async def is_issuer(self, msp_id: str) -> bool:
+        """The default issuer always; any other bank once registered."""
+        return msp_id == domain.DEFAULT_ISSUER or await self._get(composite_key(ISSUER, msp_id)) is not None
+
+    async def register_issuer(self, msp_id: str) -> None:
+        """The bank in the registry, and its issuance key guarded by its own peer (key-level endorsement)."""
+        await self._put(composite_key(ISSUER, msp_id), {"msp_id": msp_id})
+        key = composite_key(ISSUANCE, msp_id)
+        await self._put(key, {"tx_id": self.tx_id})
+        await self._stub.set_state_endorsers(key, [msp_id])
+
+    async def touch_issuance(self, instrument: domain.Instrument) -> None:
+        """A blind write of the issuer's issuance key, once the bank is registered: this transaction then needs
+        the issuer's peer. Before (the default issuer on a single-bank channel, whose policy already names its
+        peer) nothing is written, so a mint's write set stays its own. The registry record is read, never
+        written again: concurrent mints do not conflict over it."""
+        if await self._get(composite_key(ISSUER, instrument.issuer)) is not None:
+            await self._put(composite_key(ISSUANCE, instrument.issuer), {"tx_id": self.tx_id})
+
+    async def issuers(self) -> list[str]:
+        """The registered issuing banks other than the default, in MSP ID order."""
+        return [str(raw["msp_id"]) for _, raw in await self._range(ISSUER)]
 
     # fx quotes
 

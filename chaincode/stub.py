@@ -78,6 +78,13 @@ class ChaincodeStub(Protocol):
         """Attach the transaction's chaincode event (Fabric allows one per transaction; the last wins)."""
         ...
 
+    async def set_state_endorsers(self, key: str, msp_ids: Sequence[str]) -> None:
+        """Key-level endorsement (Fabric's SetStateValidationParameter): from this transaction on, a transaction
+        that writes key is valid only if a peer of every one of msp_ids endorsed it, whatever the chaincode's
+        own policy says. Changing it must itself satisfy the key's current policy. Raises ShimError when the
+        peer answers ERROR."""
+        ...
+
 
 class ShimError(Exception):
     """The peer refused a ledger call (it answered with a message of type ERROR)."""

@@ -41,12 +41,15 @@ class CurrencyRegistry:
             return [self._known[k] for k in sorted(self._known)]
 
     def get(self, code: str) -> domain.Currency:
-        """The registered currency. Raises ChaincodeRejected(UNKNOWN_CURRENCY) as the contract would."""
+        """The registered currency; for another bank's instrument (`EUR@EuroBankMSP`, as balances and events
+        name it) its currency's digits under the instrument's code. Raises ChaincodeRejected(UNKNOWN_CURRENCY)
+        as the contract would."""
+        currency, _, _ = code.partition(domain.instruments.SEPARATOR)
         with self._lock:
             stale = self._read_at is None or self._clock() - self._read_at > TTL_NS
-            if stale or code not in self._known:
+            if stale or currency not in self._known:
                 self._refresh()
-            found = self._known.get(code)
+            found = self._known.get(currency)
         if found is None:
             raise ChaincodeRejected(ErrorCode.UNKNOWN_CURRENCY.value, f"currency {code!r} is not registered")
-        return found
+        return found if currency == code else domain.Currency(code, found.minor_digits)

@@ -12,7 +12,8 @@ Nothing is re-created and nothing stops; each step is skipped when already done,
 5. its peer starts, joins with the genesis block and replays the ledger;
 6. its chaincode package is installed and its server started; it approves the committed definition; then
    every member approves, and one commits, the next sequence with the endorsement policy the topology gives
-   for the joined channel;
+   for the joined channel; a bank (an org with an `issuer`) is registered as an issuer on the ledger, and so
+   is the founding bank, so each bank's issuance needs its own peer (key-level endorsement);
 7. its gateway starts.
 """
 
@@ -24,9 +25,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from chaincode import protocol
+from chaincode.errors import ErrorCode
+from gateway import fabric
 from gateway.directory import ensure_api_keys
 from network import config_update, pki
 from network.channel_config import parse_config_block
+from network.clients import connect_as
 from network.endpoints import gateway_name
 from network.fabric_cli import FabricCommandError
 from network.health import accepts, answers, poll
@@ -174,6 +179,27 @@ class OrgJoin:
             definition = cc.redefine(policy)
             _say(f"definition sequence {definition.sequence}: endorsement policy {policy}")
 
+    def register_issuers(self, joined: Network) -> None:
+        """Step 6b, for a bank (an org with an `issuer` identity): the default issuer registers it, and itself,
+        on the ledger's issuer registry, so each bank's mints and settlements need its own peer from now on
+        (key-level endorsement, README "Instruments"). A registration already committed is left as it is."""
+        if not any(i.role == "issuer" for i in self.org.identities):
+            return
+        founder = joined.topology.orgs[0]
+        gw = connect_as(joined.layout, founder, "issuer")
+        try:
+            contract = gw.get_network(joined.topology.channel).get_contract(joined.topology.chaincode.name)
+            for msp_id in (founder.msp_id, self.org.msp_id):
+                args = protocol.RegisterIssuer(msp_id, f"register-issuer-{msp_id}")
+                try:
+                    contract.submit_transaction(args.FUNCTION.value, [args.to_json()])
+                except fabric.EndorseError as exc:
+                    if exc.chaincode_code != ErrorCode.DUPLICATE_REQUEST.value:
+                        raise
+        finally:
+            gw.close()
+        _say(f"issuers registered: {founder.msp_id}, {self.org.msp_id} (each bank's issuance needs its own peer)")
+
     def start_gateway(self, joined: Network) -> None:
         """Step 7."""
         org: Org = joined.topology.org(self.org.name)
@@ -205,5 +231,6 @@ def add_org(network: Network, name: str) -> Network:
     joined = Network.open(network.layout, network.topology_path, network.runtime.kind)
     join.start_nodes(joined)
     join.deploy(joined)
+    join.register_issuers(joined)
     join.start_gateway(joined)
     return joined

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from chaincode import access
-from chaincode.contract import accounts, books, escrow, fx, payouts, redemptions
+from chaincode.contract import accounts, books, escrow, fx, issuers, payouts, redemptions
 from chaincode.contract._tx import Err, Handlers, InvokeResult, Ok, Tx
 from chaincode.domain.books import MINT_APPROVAL_UNITS
 from chaincode.errors import ContractError, ErrorCode
@@ -25,6 +25,7 @@ _HANDLERS: Handlers = {
     **books.HANDLERS,
     **fx.HANDLERS,
     **payouts.HANDLERS,
+    **issuers.HANDLERS,
 }
 
 
@@ -36,7 +37,9 @@ async def invoke(stub: ChaincodeStub, *, mint_approval_units: int = MINT_APPROVA
     """
     try:
         args = _parse(stub.args)
-        tx = Tx(Books(stub), stub, access.caller_of(stub.creator), mint_approval_units)
+        books = Books(stub)
+        issuing_bank = access.claims_foreign_issuer(stub.creator) and await books.is_issuer(stub.creator.msp_id)
+        tx = Tx(books, stub, access.caller_of(stub.creator, issuing_bank=issuing_bank), mint_approval_units)
         return Ok(canonical_json(await _dispatch(tx, args)))
     except ContractError as exc:
         return Err(str(exc))

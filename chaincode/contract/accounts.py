@@ -62,10 +62,12 @@ async def mint(tx: Tx, args: Mint) -> dict[str, object]:
     reference). A reference backs one mint, whoever asks. Raises ContractError(UNAUTHORIZED, DUPLICATE_REQUEST,
     UNKNOWN_ACCOUNT, ACCOUNT_FROZEN, DUPLICATE_RESERVE_REF)."""
     access.require_role(tx.caller, Role.ISSUER, Role.TREASURY)
+    instrument = args.instrument
+    instrument.check_issued_by(tx.caller.msp_id)
     await tx.books.check_request(tx.caller.msp_id, args.request_id)
     account = await tx.books.account(args.account_id)
     account.check_can_receive()
-    amount = await tx.books.amount(args.currency, args.amount)
+    amount = await tx.books.amount(instrument.code, args.amount)
     await tx.books.claim_reserve(args.reserve_ref, account.id, amount)
     if tx.caller.role is Role.ISSUER and domain.books.needs_approval(
         amount.minor, amount.currency.minor_digits, tx.mint_approval_units
@@ -76,8 +78,9 @@ async def mint(tx: Tx, args: Mint) -> dict[str, object]:
 
 async def _request_mint(tx: Tx, args: Mint, account: domain.Account) -> dict[str, object]:
     """Maker-checker: the mint waits, its reference claimed (no one else mints against it meanwhile)."""
+    code = args.instrument.code
     request = domain.books.MintRequest(
-        tx.books.tx_id, account.id, args.currency, args.amount, args.reserve_ref, tx.caller.msp_id, tx.caller.subject
+        tx.books.tx_id, account.id, code, args.amount, args.reserve_ref, tx.caller.msp_id, tx.caller.subject
     )
     await tx.books.put_mint_request(request)
     event = Event(
@@ -85,7 +88,7 @@ async def _request_mint(tx: Tx, args: Mint, account: domain.Account) -> dict[str
         tx.books.tx_id,
         args.request_id,
         (account.id,),
-        args.currency,
+        code,
         args.amount,
         {"reserve_ref": args.reserve_ref, "mint_id": request.id},
         (leg(account, None),),
@@ -101,6 +104,7 @@ async def approve_mint(tx: Tx, args: ApproveMint) -> dict[str, object]:
     access.require_role(tx.caller, Role.ISSUER, Role.COMPLIANCE)
     await tx.books.check_request(tx.caller.msp_id, args.request_id)
     request = (await tx.books.mint_request(args.mint_id)).approve(tx.caller.msp_id, tx.caller.subject)
+    domain.Instrument.parse(request.currency).check_issued_by(tx.caller.msp_id)
     account = await tx.books.account(request.account_id)
     account.check_can_receive()
     await tx.books.put_mint_request(request)
@@ -114,6 +118,7 @@ async def _credit_mint(
 ) -> dict[str, object]:
     await tx.books.credit(account.id, amount)
     await tx.books.add_minted(amount)
+    await tx.books.touch_issuance(domain.Instrument.parse(amount.currency.code))
     await tx.books.add_history(account.id, entry(tx, EventType.MINTED, amount, +1, None, reserve_ref))
     event = Event(
         EventType.MINTED,
@@ -144,7 +149,7 @@ async def transfer(tx: Tx, args: Transfer) -> dict[str, object]:
     target = await tx.books.account(args.to_account)
     source.check_can_send()
     target.check_can_receive()
-    amount = await tx.books.amount(args.currency, args.amount)
+    amount = await tx.books.amount(args.instrument.code, args.amount)
     received, references = amount, {"reference": args.reference}
     if args.quote_id is not None:
         received, quote = await fx.exchange(tx, args.quote_id, amount, args.receive_currency)

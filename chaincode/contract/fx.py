@@ -32,6 +32,7 @@ from chaincode.protocol import (
 async def register_currency(tx: Tx, args: RegisterCurrency) -> dict[str, object]:
     """BankMSP issuer. Raises ContractError(UNAUTHORIZED, DUPLICATE_REQUEST, CURRENCY_EXISTS)."""
     access.require_role(tx.caller, Role.ISSUER)
+    access.require_default_issuer(tx.caller)
     await tx.books.check_request(tx.caller.msp_id, args.request_id)
     found = await tx.books.find_currency(args.code)
     if found is not None:

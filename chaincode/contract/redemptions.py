@@ -27,7 +27,7 @@ async def redeem(tx: Tx, args: Redeem) -> dict[str, object]:
     access.require_holder(tx.caller, account)
     await tx.books.check_request(tx.caller.msp_id, args.request_id)
     account.check_can_send()
-    amount = await tx.books.amount(args.currency, args.amount)
+    amount = await tx.books.amount(args.instrument.code, args.amount)
     await tx.books.debit(account.id, amount)
     redemption = domain.Redemption(
         id=tx.books.tx_id,
@@ -63,17 +63,27 @@ def _payout_references(redemption: domain.Redemption) -> dict[str, str]:
 _CLOSERS = (Role.ISSUER, Role.TREASURY)
 
 
+def _closed_by(tx: Tx, redemption: domain.Redemption) -> domain.Instrument:
+    """The redeemed instrument, closed by its own issuing bank only. Raises ContractError(UNAUTHORIZED)."""
+    instrument = domain.Instrument.parse(redemption.currency)
+    instrument.check_issued_by(tx.caller.msp_id)
+    return instrument
+
+
 async def settle_redemption(tx: Tx, args: SettleRedemption) -> dict[str, object]:
-    """BankMSP issuer or treasury: the payout was made; the burned tokens leave the supply.
+    """The redeemed instrument's issuing bank (BankMSP issuer or treasury for the default instruments): the
+    payout was made; the burned tokens leave the supply.
 
     Raises ContractError(UNAUTHORIZED, DUPLICATE_REQUEST, UNKNOWN_REDEMPTION, INVALID_STATE).
     """
     access.require_role(tx.caller, *_CLOSERS)
     await tx.books.check_request(tx.caller.msp_id, args.request_id)
     redemption = (await tx.books.redemption(args.redemption_id)).settle(tx.books.tx_id, args.payout_ref)
+    instrument = _closed_by(tx, redemption)
     account = await tx.books.account(redemption.account_id)
     await tx.books.put_redemption(redemption)
     await tx.books.add_redeemed(await tx.books.amount(redemption.currency, redemption.amount))
+    await tx.books.touch_issuance(instrument)
     event = Event(
         EventType.REDEMPTION_SETTLED,
         tx.books.tx_id,
@@ -88,15 +98,17 @@ async def settle_redemption(tx: Tx, args: SettleRedemption) -> dict[str, object]
 
 
 async def reject_redemption(tx: Tx, args: RejectRedemption) -> dict[str, object]:
-    """BankMSP issuer or treasury: no payout; the tokens return to the account, even a frozen one (that
-    restores what the holder had; the freeze still stops the tokens moving on).
+    """The redeemed instrument's issuing bank, as settle_redemption: no payout; the tokens return to the
+    account, even a frozen one (that restores what the holder had; the freeze still stops the tokens moving on).
 
     Raises ContractError(UNAUTHORIZED, DUPLICATE_REQUEST, UNKNOWN_REDEMPTION, INVALID_STATE).
     """
     access.require_role(tx.caller, *_CLOSERS)
     await tx.books.check_request(tx.caller.msp_id, args.request_id)
     redemption = (await tx.books.redemption(args.redemption_id)).reject(tx.books.tx_id, args.reason)
+    instrument = _closed_by(tx, redemption)
     amount = await tx.books.amount(redemption.currency, redemption.amount)
+    await tx.books.touch_issuance(instrument)
     account = await tx.books.account(redemption.account_id)
     await tx.books.put_redemption(redemption)
     await tx.books.credit(redemption.account_id, amount)

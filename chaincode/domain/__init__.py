@@ -7,13 +7,15 @@
     escrow       Order (marketplace escrow) and its transitions; used as `chaincode.domain.escrow`
     books        DDA links, payout accounts and attestations of the bank's books; as `chaincode.domain.books`
     fx           Rate (an exact ratio), Quote and the conversion it prices; used as `chaincode.domain.fx`
+    instruments  Instrument = (issuing bank, currency) and who may issue it
 
 Every rule raises `ContractError` with a stable code. The names below are the package's public surface;
 `chaincode.domain.X` is the way to reach them.
 """
 
-from chaincode.domain import books, escrow, fx
+from chaincode.domain import books, escrow, fx, instruments
 from chaincode.domain.accounts import ACCOUNT_ID_PATTERN, Account, AccountStatus, check_account_id, debit
+from chaincode.domain.instruments import DEFAULT_ISSUER, Instrument, check_msp_id
 from chaincode.domain.money import (
     CURRENCY_CODE_PATTERN,
     MAX_AMOUNT,
@@ -30,12 +32,14 @@ from chaincode.domain.supply import Supply
 __all__ = [
     "ACCOUNT_ID_PATTERN",
     "CURRENCY_CODE_PATTERN",
+    "DEFAULT_ISSUER",
     "MAX_AMOUNT",
     "MAX_MINOR_DIGITS",
     "Account",
     "AccountStatus",
     "Amount",
     "Currency",
+    "Instrument",
     "Redemption",
     "RedemptionStatus",
     "Supply",
@@ -43,8 +47,10 @@ __all__ = [
     "check_account_id",
     "check_currency_code",
     "check_minor",
+    "check_msp_id",
     "debit",
     "escrow",
     "format_units",
     "fx",
+    "instruments",
 ]

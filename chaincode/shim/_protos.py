@@ -4,9 +4,9 @@ mypy sees these modules as `Any` (pyproject skips following `fabric_protos.*` an
 which ship no stubs).
 """
 
-from fabric_protos.common import common_pb2
+from fabric_protos.common import common_pb2, policies_pb2
 from fabric_protos.ledger.queryresult import kv_query_result_pb2
-from fabric_protos.msp import identities_pb2
+from fabric_protos.msp import identities_pb2, msp_principal_pb2
 from fabric_protos.peer import (
     chaincode_event_pb2,
     chaincode_pb2,
@@ -28,6 +28,8 @@ __all__ = [
     "common_pb2",
     "identities_pb2",
     "kv_query_result_pb2",
+    "msp_principal_pb2",
+    "policies_pb2",
     "proposal_pb2",
     "proposal_response_pb2",
     "shim_pb2",

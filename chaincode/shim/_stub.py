@@ -13,6 +13,8 @@ from chaincode.shim._protos import (
     MessageType,
     chaincode_event_pb2,
     kv_query_result_pb2,
+    msp_principal_pb2,
+    policies_pb2,
     shim_pb2,
 )
 from chaincode.stub import Creator, ShimError, TxTimestamp
@@ -20,6 +22,31 @@ from chaincode.stub import Creator, ShimError, TxTimestamp
 # Sends one request of the given message type and payload for this transaction and returns the peer's
 # reply as (message type, payload).
 Request = Callable[[int, bytes], Awaitable[tuple[int, bytes]]]
+
+
+# The metadata key Fabric's validator reads a key-level endorsement policy from.
+VALIDATION_PARAMETER = "VALIDATION_PARAMETER"
+
+
+def peers_policy(msp_ids: Sequence[str]) -> bytes:
+    """A serialized SignaturePolicyEnvelope: a peer of every one of msp_ids (in that order: deterministic bytes
+    on every endorser, so their write sets agree)."""
+    principals = [
+        msp_principal_pb2.MSPPrincipal(
+            principal_classification=msp_principal_pb2.MSPPrincipal.ROLE,
+            principal=msp_principal_pb2.MSPRole(
+                msp_identifier=msp, role=msp_principal_pb2.MSPRole.PEER
+            ).SerializeToString(),
+        )
+        for msp in msp_ids
+    ]
+    rule = policies_pb2.SignaturePolicy(
+        n_out_of=policies_pb2.SignaturePolicy.NOutOf(
+            n=len(principals), rules=[policies_pb2.SignaturePolicy(signed_by=i) for i in range(len(principals))]
+        )
+    )
+    envelope = policies_pb2.SignaturePolicyEnvelope(version=0, rule=rule, identities=principals)
+    return bytes(envelope.SerializeToString())
 
 
 class TransactionStub:
@@ -140,6 +167,14 @@ class TransactionStub:
         except DecodeError as exc:
             raise ShimError(f"malformed paginated range result: {exc}") from exc
         return pairs, str(bookmark)
+
+    async def set_state_endorsers(self, key: str, msp_ids: Sequence[str]) -> None:
+        """The key's validation parameter: a signature policy needing a peer of each MSP (all of them).
+        Raises ValueError for an empty key or no MSP, ShimError when the peer answers ERROR."""
+        if not key or not msp_ids:
+            raise ValueError("a key and at least one MSP are needed")
+        metadata = shim_pb2.StateMetadata(metakey=VALIDATION_PARAMETER, value=peers_policy(msp_ids))
+        await self._call(MessageType.PUT_STATE_METADATA, shim_pb2.PutStateMetadata(key=key, metadata=metadata))
 
     def set_event(self, name: str, payload: bytes) -> None:
         """Attach the chaincode event (the last call wins). Raises ValueError for an empty name."""

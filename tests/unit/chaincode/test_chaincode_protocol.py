@@ -73,6 +73,7 @@ def test_every_function_has_an_argument_class() -> None:
         "attest",
         "approve_mint",
         "register_currency",
+        "register_issuer",
         "post_quote",
         "convert",
         "payout",
