@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from network.joined import recorded_joined
 from network.layout import Layout
 from network.network import Network
 from network.ports import reserve_port_block
@@ -36,3 +37,11 @@ def founders(data_dir: Path, port_base: int) -> Iterator[Network]:
         yield net
     finally:
         Network.open(Layout(data_dir)).down()  # the joined network's services too
+
+
+@pytest.fixture(scope="session")
+def joined(founders: Network, data_dir: Path) -> Network:
+    """The network once EuroBankOrg has joined: by test_add_org's run under load, else here."""
+    if "EuroBankOrg" not in recorded_joined(Layout(data_dir)):
+        deposits(data_dir, "network", "add-org", "EuroBankOrg")
+    return Network.open(Layout(data_dir))

@@ -15,6 +15,7 @@ import httpx
 
 from chaincode import protocol
 from gateway import fabric
+from network.clients import connect_as as connect_to
 from network.layout import Layout
 from network.network import Network
 from tests.e2e.conftest import Api, connect_as, deposits, new_id
@@ -91,7 +92,7 @@ def test_a_second_bank_joins_the_running_channel_under_load(founders: Network, d
     readers = [(joined.topology.org("AuditorOrg"), "auditor")]
     gateways = [connect_as(joined, org, name) for org, name in readers]
     # The auditor reads through EuroBankOrg's peer too: that peer's own copy of the ledger.
-    gateways.append(_connect_to(joined, "AuditorOrg", "auditor", euro))
+    gateways.append(connect_to(joined.layout, joined.topology.org("AuditorOrg"), "auditor", euro))
     try:
         for gw in gateways:
             contract = gw.get_network(joined.topology.channel).get_contract(joined.topology.chaincode.name)
@@ -103,23 +104,3 @@ def test_a_second_bank_joins_the_running_channel_under_load(founders: Network, d
             gw.close()
     for api in apis.values():
         api.http.close()
-
-
-def _connect_to(net: Network, org_name: str, name: str, peer_org: object) -> fabric.Gateway:
-    """Our Fabric client as org_name's identity `name`, to another org's peer (its TLS CA)."""
-    from network.pki import OrgCrypto
-    from network.topology import Org
-
-    assert isinstance(peer_org, Org)
-    org = net.topology.org(org_name)
-    crypto = OrgCrypto(net.layout.crypto, org)
-    identity, signer = fabric.load_msp(crypto.user_msp(name), org.msp_id)
-    tls = crypto.user_tls(name)
-    return fabric.connect(
-        peer_org.peer.address,
-        OrgCrypto(net.layout.crypto, peer_org).tls_ca_cert.read_bytes(),
-        identity,
-        signer,
-        tls_client_cert_pem=tls.cert.read_bytes(),
-        tls_client_key_pem=tls.key.read_bytes(),
-    )

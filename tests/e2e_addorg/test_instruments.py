@@ -1,0 +1,160 @@
+"""Item 4 of issue 14 on the live network: a token is a deposit at one bank.
+
+After EuroBankOrg has joined, its EUR (`EUR@EuroBankMSP`) and BankOrg's EUR are two instruments: minted only
+by their own bank, with that bank's own peer among the endorsers (key-level endorsement: a mint endorsed
+without it commits as ENDORSEMENT_POLICY_FAILURE and changes nothing), held side by side, reported apart.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from chaincode import protocol
+from gateway import fabric
+from network.clients import connect_as
+from network.network import Network
+from tests.e2e.conftest import Api, new_id
+
+EUROBANK_EUR = "EUR@EuroBankMSP"
+
+
+@dataclass
+class Parties:
+    net: Network
+    contracts: dict[str, fabric.Contract]
+    gateways: dict[str, fabric.Gateway]
+    apis: dict[str, Api]
+    account: str
+
+
+@pytest.fixture(scope="module")
+def parties(joined: Network) -> Iterator[Parties]:
+    refs = [
+        ("EuroBankOrg", "issuer"),
+        ("EuroBankOrg", "admin"),
+        ("BankOrg", "issuer"),
+        ("PlatformOrg", "buyer-us"),
+        ("AuditorOrg", "auditor"),
+    ]
+    gateways = {f"{o}/{n}": connect_as(joined.layout, joined.topology.org(o), n) for o, n in refs}
+    contracts = {
+        ref: gw.get_network(joined.topology.channel).get_contract(joined.topology.chaincode.name)
+        for ref, gw in gateways.items()
+    }
+    apis = {
+        i["ref"]: Api(i["ref"], gw["url"], i["api_key"]) for gw in joined.gateways_status() for i in gw["identities"]
+    }
+    account = new_id("two-banks")
+    apis["BankOrg/issuer"].ok(
+        "POST", "/v1/accounts", {"id": account, "holder": "PlatformOrg/buyer-us", "kyc_ref": f"KYC-{account}"}
+    )
+    try:
+        yield Parties(joined, contracts, gateways, apis, account)
+    finally:
+        for gw in gateways.values():
+            gw.close()
+        for api in apis.values():
+            api.http.close()
+
+
+def _mint(issuer: str, account: str, minor: int) -> protocol.Mint:
+    rid = uuid.uuid4().hex
+    return protocol.Mint(account, "EUR", minor, f"RES-{rid[:12]}", rid, issuer=issuer)
+
+
+def _balances(p: Parties) -> dict[str, int]:
+    q = protocol.GetAccount(p.account)
+    raw = p.contracts["AuditorOrg/auditor"].evaluate_transaction(q.FUNCTION.value, [q.to_json()])
+    return {k: int(v) for k, v in json.loads(raw)["balances"].items()}
+
+
+def test_the_new_banks_eur_is_minted_by_its_issuer_with_its_own_peers_endorsement(parties: Parties) -> None:
+    before = _balances(parties).get(EUROBANK_EUR, 0)
+    mint = _mint("EuroBankMSP", parties.account, 12_345)
+    result = parties.contracts["EuroBankOrg/issuer"].submit_transaction(mint.FUNCTION.value, [mint.to_json()])
+    event = json.loads(result.result)
+    assert (event["type"], event["currency"], event["amount"]) == ("Minted", EUROBANK_EUR, 12_345)
+    ledger = parties.gateways["EuroBankOrg/admin"].get_network(parties.net.topology.channel)
+    committed = ledger.get_transaction(result.transaction_id)
+    assert committed.code_name == "VALID"
+    assert "EuroBankMSP" in committed.endorsers, committed.endorsers
+    parties.net.wait_peers_in_sync(60)
+    assert _balances(parties)[EUROBANK_EUR] == before + 12_345
+
+    # BankOrg's issuer may not mint EuroBankOrg's EUR: refused at endorsement, by the contract.
+    other = _mint("EuroBankMSP", parties.account, 1)
+    with pytest.raises(fabric.EndorseError) as info:
+        parties.contracts["BankOrg/issuer"].submit_transaction(other.FUNCTION.value, [other.to_json()])
+    assert info.value.chaincode_code == "UNAUTHORIZED"
+
+
+@pytest.mark.parametrize(
+    ("minter", "issuer", "endorsers"),
+    [
+        ("EuroBankOrg/issuer", "EuroBankMSP", ["BankMSP", "PlatformMSP"]),
+        ("BankOrg/issuer", "BankMSP", ["EuroBankMSP", "PlatformMSP"]),
+    ],
+    ids=["EuroBankMSP's EUR without its peer", "BankMSP's EUR without its peer"],
+)
+def test_a_mint_endorsed_without_the_issuers_peer_is_refused_at_validation(
+    parties: Parties, minter: str, issuer: str, endorsers: list[str]
+) -> None:
+    # Both endorsing peers run the contract and sign (the caller is the instrument's own issuer), and the
+    # chaincode's policy (a bank's peer and a non-bank's) is met: only the key-level policy refuses it.
+    parties.net.wait_peers_in_sync(60)
+    before = _balances(parties)
+    mint = _mint(issuer, parties.account, 500)
+    with pytest.raises(fabric.CommitError) as info:
+        parties.contracts[minter].submit_transaction(
+            mint.FUNCTION.value, [mint.to_json()], endorsing_organizations=endorsers
+        )
+    assert info.value.code_name == "ENDORSEMENT_POLICY_FAILURE"
+    parties.net.wait_peers_in_sync(60)
+    assert _balances(parties) == before
+
+
+def test_one_holder_holds_both_banks_eur_as_separate_balances(parties: Parties) -> None:
+    bank, buyer = parties.apis["BankOrg/issuer"], parties.apis["PlatformOrg/buyer-us"]
+    mint = {"account": parties.account, "currency": "EUR", "amount": "70.00", "reserve_ref": new_id("R")}
+    bank.ok("POST", "/v1/mints", mint)
+    euro = _mint("EuroBankMSP", parties.account, 3_000)
+    parties.contracts["EuroBankOrg/issuer"].submit_transaction(euro.FUNCTION.value, [euro.to_json()])
+    parties.net.wait_peers_in_sync(60)
+    before = _balances(parties)
+    assert before["EUR"] >= 7_000 and before[EUROBANK_EUR] >= 3_000
+
+    # The holder pays 10.00 of EuroBankOrg's EUR: only that balance moves.
+    payee = new_id("two-banks-payee")
+    bank.ok("POST", "/v1/accounts", {"id": payee, "holder": "PlatformOrg/seller-cn", "kyc_ref": f"KYC-{payee}"})
+    pay = protocol.Transfer(parties.account, payee, "EUR", 1_000, "INV-2B", uuid.uuid4().hex, issuer="EuroBankMSP")
+    parties.contracts["PlatformOrg/buyer-us"].submit_transaction(pay.FUNCTION.value, [pay.to_json()])
+    parties.net.wait_peers_in_sync(60)
+    after = _balances(parties)
+    assert after["EUR"] == before["EUR"] and after[EUROBANK_EUR] == before[EUROBANK_EUR] - 1_000
+
+    # The HTTP API shows the holder both balances, each under its instrument.
+    view = buyer.ok("GET", f"/v1/accounts/{parties.account}")
+    assert view["balances"]["EUR"] == f"{after['EUR'] // 100}.{after['EUR'] % 100:02d}"
+    assert view["balances"][EUROBANK_EUR] == f"{after[EUROBANK_EUR] // 100}.{after[EUROBANK_EUR] % 100:02d}"
+
+
+def test_the_supply_is_reported_per_instrument_and_each_holds_the_invariant(parties: Parties) -> None:
+    parties.net.wait_peers_in_sync(60)
+    q = protocol.GetSupply()
+    supply = json.loads(parties.contracts["AuditorOrg/auditor"].evaluate_transaction(q.FUNCTION.value, [q.to_json()]))
+    assert {"EUR", EUROBANK_EUR} <= set(supply)
+    euro = supply[EUROBANK_EUR]
+    assert euro["minted"] >= 12_345 + 3_000 and euro["fx_in"] == euro["fx_out"] == 0
+    for figures in supply.values():
+        assert figures["outstanding"] == figures["minted"] + figures["fx_in"] - figures["redeemed"] - figures["fx_out"]
+        held = figures["balances_total"] + figures["pending_redemptions"] + figures["escrowed"]
+        assert figures["outstanding"] == held
+    report = parties.apis["AuditorOrg/auditor"].ok("GET", "/v1/supply")
+    assert report[EUROBANK_EUR]["invariant_holds"] is True and report["EUR"]["invariant_holds"] is True
+    minted = euro["minted"]
+    assert report[EUROBANK_EUR]["minted"] == f"{minted // 100}.{minted % 100:02d}"
