@@ -124,6 +124,8 @@ def test_authorisation_matrix(network: Network, contracts: dict[str, fabric.Cont
         "post_quote": (lambda: protocol.PostQuote("USD", "EUR", "0.9", 4_000_000_000, 100, rid()), {FX_DESK}),
         "convert": (lambda: protocol.Convert(buyer, "f" * 64, "EUR", 1, rid()), {BUYER}),
         "payout": (lambda: protocol.Payout(buyer, "EUR", (protocol.PayoutLine(seller, 1, "R"),), rid()), {BUYER}),
+        # Issuing banks: denied here; allowed on the two-bank network in tests/e2e_addorg (add-org registers).
+        "register_issuer": (lambda: protocol.RegisterIssuer("EuroBankMSP", rid()), {ISSUER}),
     }
     # Escrow's writes have their own matrix (test_escrow_authorisation_matrix), the books' theirs (test_books).
     assert set(writes) | ESCROW_WRITES | BOOKS_WRITES == {f.value for f in protocol.WRITES}
