@@ -123,9 +123,7 @@ class OrgJoin:
     # -- the org's nodes ----------------------------------------------------------------------------------
     def _founders_height(self, kind: str) -> int:
         net = self.founders
-        heights = [
-            (net.orderer_height(o) if kind == "orderer" else net.peer_height(o)) for o in net.topology.orgs
-        ]
+        heights = [(net.orderer_height(o) if kind == "orderer" else net.peer_height(o)) for o in net.topology.orgs]
         return max(h for h in heights if h is not None)
 
     def _catch_up(self, what: str, height: functools.partial[int | None], target: int, timeout: float) -> float:
@@ -167,9 +165,11 @@ class OrgJoin:
         package_id = cc.install(org)
         server = cc.server_service(org)
         joined.runtime.start(server)
-        joined._wait(server.name, f"listening on port {org.chaincode_server_port}", functools.partial(
-            accepts, org.chaincode_server_port
-        ))
+        joined._wait(
+            server.name,
+            f"listening on port {org.chaincode_server_port}",
+            functools.partial(accepts, org.chaincode_server_port),
+        )
         current = cc.committed()
         if current is None:
             raise FabricCommandError(f"no {joined.topology.chaincode.name} definition committed on the channel")

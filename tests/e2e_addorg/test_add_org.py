@@ -26,9 +26,7 @@ PAYER = "PlatformOrg/buyer-us"
 
 
 def _apis(net: Network) -> dict[str, Api]:
-    return {
-        i["ref"]: Api(i["ref"], gw["url"], i["api_key"]) for gw in net.gateways_status() for i in gw["identities"]
-    }
+    return {i["ref"]: Api(i["ref"], gw["url"], i["api_key"]) for gw in net.gateways_status() for i in gw["identities"]}
 
 
 def _balance(contract: fabric.Contract, account: str) -> int:

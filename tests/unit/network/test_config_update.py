@@ -40,9 +40,7 @@ def _block(orgs: list[str], consenters: list[tuple[str, int]], validation: bytes
         configtx_pb2.ConfigValue(version=7, mod_policy="Admins", value=_consensus(consenters))
     )
     orderer.policies["BlockValidation"].CopyFrom(
-        configtx_pb2.ConfigPolicy(
-            version=6, mod_policy="Admins", policy=policies_pb2.Policy(type=1, value=validation)
-        )
+        configtx_pb2.ConfigPolicy(version=6, mod_policy="Admins", policy=policies_pb2.Policy(type=1, value=validation))
     )
     envelope = configtx_pb2.ConfigEnvelope(config=configtx_pb2.Config(sequence=9, channel_group=channel))
     header = common_pb2.ChannelHeader(type=common_pb2.HeaderType.CONFIG, channel_id="deposits")
