@@ -17,7 +17,15 @@ from gateway.api.fx import QUOTE_FAILURES
 from gateway.api.money import to_decimal, to_minor
 from gateway.api.problems import MONEY, WRITE, problem_responses
 from gateway.api.results import written
-from gateway.api.schemas import TX_ID_PATTERN, MintCreate, Minted, SigningStarted, TransferCreate, Transferred
+from gateway.api.schemas import (
+    TX_ID_PATTERN,
+    MintCreate,
+    Minted,
+    SigningStarted,
+    TransferCreate,
+    Transferred,
+    default_issuer,
+)
 from gateway.errors import SigningMode
 from gateway.service import WriteService
 
@@ -38,7 +46,7 @@ def mint(
 ) -> Minted:
     """Above the topology's limit (`chaincode.mint_approval_limit`) the mint waits for a checker."""
     minor = to_minor(c, body.amount, body.currency)
-    echo = body.model_dump()
+    echo = body.model_dump(exclude=default_issuer(body.issuer))
 
     def present(result: dict[str, Any], _: object) -> dict[str, Any]:
         if result.get("type") == "MintRequested":
@@ -50,7 +58,7 @@ def mint(
             c.writes.write(
                 caller,
                 key,
-                lambda rid: protocol.Mint(body.account, body.currency, minor, body.reserve_ref, rid),
+                lambda rid: protocol.Mint(body.account, body.currency, minor, body.reserve_ref, rid, body.issuer),
                 present,
             ),
             response,
@@ -113,7 +121,7 @@ def transfer(
         body = body.model_copy(update={"receive_currency": None})  # receiving what is paid: a plain transfer
     if body.receive_currency is not None:
         c.currencies.get(body.receive_currency)
-    plain = body.model_dump(by_alias=True)
+    plain = body.model_dump(by_alias=True, exclude=default_issuer(body.issuer))
 
     def echo(r: dict[str, Any], _: object) -> dict[str, Any]:
         if r.get("receive_currency") is None:
@@ -124,7 +132,15 @@ def transfer(
 
     def build(rid: str) -> protocol.Transfer:
         return protocol.Transfer(
-            body.from_, body.to, body.currency, minor, body.reference, rid, body.receive_currency, body.quote_id
+            body.from_,
+            body.to,
+            body.currency,
+            minor,
+            body.reference,
+            rid,
+            body.receive_currency,
+            body.quote_id,
+            body.issuer,
         )
 
     if caller.signs_offline != (signing == "offline"):

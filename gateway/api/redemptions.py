@@ -22,6 +22,7 @@ from gateway.api.schemas import (
     RedemptionRequested,
     RedemptionSettle,
     RedemptionSettled,
+    default_issuer,
 )
 
 router = APIRouter(prefix="/v1/redemptions", tags=["redemptions"])
@@ -47,11 +48,11 @@ def redeem(
     payout = None if body.payout is None else body.payout.model_dump(exclude_none=True)
 
     def present(result: dict[str, Any], _: object) -> dict[str, Any]:
-        echo = body.model_dump(exclude={"payout"})
+        echo = body.model_dump(exclude={"payout", *default_issuer(body.issuer)})
         return {**echo, "redemption_id": result["redemption_id"], "redemption_status": "pending"}
 
     def build(rid: str) -> protocol.Redeem:
-        return protocol.Redeem(body.account, body.currency, minor, rid, payout)
+        return protocol.Redeem(body.account, body.currency, minor, rid, payout, body.issuer)
 
     return RedemptionRequested.model_validate(written(c.writes.write(caller, key, build, present), response))
 

@@ -19,6 +19,7 @@ from chaincode.domain import ACCOUNT_ID_PATTERN, AccountStatus, RedemptionStatus
 from chaincode.domain.books import BIC_PATTERN, DDA_PATTERN, EXTERNAL_ACCOUNT_PATTERN, IBAN_PATTERN
 from chaincode.domain.escrow import MAX_INSPECTION_SECONDS, MAX_MILESTONES, ORDER_ID_PATTERN, OrderStatus, Trigger
 from chaincode.domain.fx import RATE_PATTERN
+from chaincode.domain.instruments import MSP_ID_PATTERN
 from chaincode.protocol import CURSOR_PATTERN as CURSOR_PATTERN_RE
 from chaincode.protocol import MAX_EPOCH_SECONDS, MAX_PAYOUT_LINES, MAX_REASON, REFERENCE_PATTERN, EventType
 
@@ -91,6 +92,24 @@ def _digits() -> set[int]:
 CurrencyCode = Annotated[
     str, Field(json_schema_extra={"pattern": CURRENCY_CODE}, examples=["USD"], description="a registered ISO 4217 code")
 ]
+
+
+def default_issuer(issuer: str | None) -> set[str]:
+    """The fields an answer leaves out: `issuer` when the request named no bank (the default issuer's
+    answers stay as they were before there were two banks)."""
+    return {"issuer"} if issuer is None else set()
+
+
+# The bank whose deposit a token is (README "A second issuing bank"): left out, the default issuer (BankMSP).
+IssuerIn = Annotated[
+    str | None,
+    Field(
+        default=None,
+        pattern=f"^{MSP_ID_PATTERN.pattern}$",
+        examples=[None],
+        description="the issuing bank's MSP ID; left out: the default issuer (BankMSP)",
+    ),
+]
 AmountIn = Annotated[
     str,
     Field(
@@ -137,6 +156,7 @@ class MintCreate(_Body):
     currency: CurrencyCode
     amount: AmountIn = Field(examples=["1000000.00"])
     reserve_ref: str = Field(pattern=_REF, examples=["FED-WIRE-2026-11-24-0001"])
+    issuer: IssuerIn = None
 
 
 class TransferCreate(_Body):
@@ -152,6 +172,7 @@ class TransferCreate(_Body):
     # Examples of null: an example body is a plain transfer (a PvP needs a live quote's id).
     receive_currency: CurrencyCode | None = Field(default=None, examples=[None])
     quote_id: TxId | None = Field(default=None, examples=[None])
+    issuer: IssuerIn = None  # whose `currency` moves
 
     model_config = ConfigDict(
         extra="forbid",
@@ -190,6 +211,7 @@ class RedemptionCreate(_Body):
     payout: IbanAccountIn | BankAccountIn | None = Field(
         default=None, description="pay here instead of the account's linked DDA (books connector)"
     )
+    issuer: IssuerIn = None  # whose `currency` is redeemed
 
 
 class RedemptionSettle(_Body):
@@ -272,6 +294,7 @@ class Minted(Receipt):
     account: str = Field(pattern=ACCOUNT_ID)
     currency: CurrencyCode
     amount: AmountOut
+    issuer: str | None = Field(default=None, description="another bank's instrument: its MSP ID")
     reserve_ref: str
     mint_status: Literal["minted", "pending_approval"] = Field(
         default="minted",
@@ -288,6 +311,7 @@ class Transferred(Receipt):
     to: str = Field(pattern=ACCOUNT_ID)
     currency: CurrencyCode
     amount: AmountOut = Field(description="what the payer paid, in currency")
+    issuer: str | None = Field(default=None, description="another bank's instrument: its MSP ID")
     reference: str
     receive_currency: CurrencyCode | None = Field(default=None, description="payment versus payment only")
     receive_amount: AmountOut | None = Field(default=None, description="what the payee received")
@@ -304,6 +328,7 @@ class RedemptionRequested(Receipt):
     account: str = Field(pattern=ACCOUNT_ID)
     currency: CurrencyCode
     amount: AmountOut
+    issuer: str | None = Field(default=None, description="another bank's instrument: its MSP ID")
     redemption_id: TxId
     redemption_status: Literal[RedemptionStatus.PENDING]
 

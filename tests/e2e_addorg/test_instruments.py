@@ -158,3 +158,37 @@ def test_the_supply_is_reported_per_instrument_and_each_holds_the_invariant(part
     assert report[EUROBANK_EUR]["invariant_holds"] is True and report["EUR"]["invariant_holds"] is True
     minted = euro["minted"]
     assert report[EUROBANK_EUR]["minted"] == f"{minted // 100}.{minted % 100:02d}"
+
+
+def test_the_http_api_names_the_issuing_bank(parties: Parties) -> None:
+    euro, bank = parties.apis["EuroBankOrg/issuer"], parties.apis["BankOrg/issuer"]
+    buyer = parties.apis["PlatformOrg/buyer-us"]
+    account = new_id("http-two-banks")
+    bank.ok("POST", "/v1/accounts", {"id": account, "holder": "PlatformOrg/buyer-us", "kyc_ref": f"KYC-{account}"})
+    mint = {"account": account, "currency": "EUR", "amount": "50.00", "reserve_ref": new_id("R")}
+    # BankOrg's issuer cannot create EuroBankOrg's money through the API either (the contract refuses it).
+    refused = bank.post("/v1/mints", {**mint, "issuer": "EuroBankMSP"})
+    assert refused.status_code == 403 and refused.json()["code"] == "UNAUTHORIZED", refused.text
+    minted = euro.ok("POST", "/v1/mints", {**mint, "issuer": "EuroBankMSP"})
+    assert (minted["currency"], minted["issuer"], minted["amount"]) == ("EUR", "EuroBankMSP", "50.00")
+    parties.net.wait_peers_in_sync(60)
+
+    payee = new_id("http-two-banks-payee")
+    bank.ok("POST", "/v1/accounts", {"id": payee, "holder": "PlatformOrg/seller-cn", "kyc_ref": f"KYC-{payee}"})
+    body = {"from": account, "to": payee, "currency": "EUR", "amount": "20.00", "reference": "INV-HTTP-2B"}
+    poor = buyer.post("/v1/transfers", body)  # BankOrg's EUR: this account holds none
+    assert poor.status_code == 422 and poor.json()["code"] == "INSUFFICIENT_FUNDS", poor.text
+    paid = buyer.ok("POST", "/v1/transfers", {**body, "issuer": "EuroBankMSP"})
+    assert paid["issuer"] == "EuroBankMSP"
+    redeemed = buyer.ok(
+        "POST", "/v1/redemptions", {"account": account, "currency": "EUR", "amount": "5.00", "issuer": "EuroBankMSP"}
+    )
+    parties.net.wait_peers_in_sync(60)
+    rid = redeemed["redemption_id"]
+    # Only the instrument's own bank settles it.
+    other = bank.post(f"/v1/redemptions/{rid}/settle", {"payout_ref": "WIRE-WRONG-BANK"})
+    assert other.status_code == 403 and other.json()["code"] == "UNAUTHORIZED", other.text
+    assert euro.ok("POST", f"/v1/redemptions/{rid}/settle", {"payout_ref": "WIRE-EUROBANK-1"})
+    parties.net.wait_peers_in_sync(60)
+    assert buyer.ok("GET", f"/v1/accounts/{account}")["balances"][EUROBANK_EUR] == "25.00"
+    assert parties.apis["AuditorOrg/auditor"].ok("GET", f"/v1/accounts/{payee}")["balances"][EUROBANK_EUR] == "20.00"
