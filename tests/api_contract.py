@@ -172,7 +172,9 @@ def _generate(context: HookContext, case: Case[Any]) -> bool:
       sum to the amount, ship_by is in the future;
     - a currency the schema allows (any ISO 4217 shape) that the test ledger does not register (it has USD
       and EUR: the registry is the ledger's, so the API answers 400 UNKNOWN_CURRENCY), or an amount with
-      more decimals than those two currencies have (400 INVALID_AMOUNT);
+      more decimals than those two currencies have (400 INVALID_AMOUNT); an `issuer` the schema allows (any
+      MSP ID shape) that the ledger's issuer registry does not name (400 UNKNOWN_CURRENCY: the test ledgers
+      know only BankMSP);
     - a quote whose base equals its quote, whose rate is zero, or whose valid_until has passed; a transfer
       with only one of receive_currency and quote_id, or receiving its own currency; a payout paying the
       payer or one payee twice (the API and the contract answer 400 for each, as their schemas say in words);
@@ -221,7 +223,8 @@ _CURRENCY_FIELDS = ("currency", "base", "quote", "sell_currency", "receive_curre
 
 
 def _registered(body: dict[str, Any]) -> bool:
-    return all(body.get(f) in (None, "EUR", "USD") for f in _CURRENCY_FIELDS)
+    currencies = all(body.get(f) in (None, "EUR", "USD") for f in _CURRENCY_FIELDS)
+    return currencies and body.get("issuer") in (None, "BankMSP")  # the issuer registry is ledger state too
 
 
 def _within_digits(body: object) -> bool:
