@@ -5,6 +5,7 @@ Every process it starts is stopped at the end of the session, whether tests pass
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 import uuid
@@ -49,8 +50,10 @@ def port_base() -> Iterator[int]:
         yield base
 
 
-@pytest.fixture(scope="session")
-def network(data_dir: Path, port_base: int) -> Iterator[Network]:
+@contextlib.contextmanager
+def running_network(data_dir: Path, port_base: int) -> Iterator[Network]:
+    """`deposits network up` on data_dir, and at the end `down` of whatever the data directory then holds
+    (an org joined meanwhile included)."""
     net = Network.open(Layout(data_dir), port_base=port_base)
     try:
         result = deposits(data_dir, "network", "up", "--port-base", str(port_base), check=False)
@@ -58,7 +61,13 @@ def network(data_dir: Path, port_base: int) -> Iterator[Network]:
             pytest.fail(f"deposits network up failed:\n{result.stderr[-4000:]}")
         yield net
     finally:
-        net.down()
+        Network.open(Layout(data_dir)).down()
+
+
+@pytest.fixture(scope="session")
+def network(data_dir: Path, port_base: int) -> Iterator[Network]:
+    with running_network(data_dir, port_base) as net:
+        yield net
 
 
 class Api:

@@ -11,9 +11,9 @@ import pytest
 from network.joined import recorded_joined
 from network.layout import Layout
 from network.network import Network
-from network.ports import reserve_port_block
-from network.topology import load_topology
-from tests.e2e.conftest import deposits
+from tests.e2e.conftest import deposits, port_base, running_network
+
+__all__ = ["port_base"]  # the suite's fixture: a reserved block of ports
 
 
 @pytest.fixture(scope="session")
@@ -22,21 +22,9 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def port_base() -> Iterator[int]:
-    with reserve_port_block(load_topology()) as base:
-        yield base
-
-
-@pytest.fixture(scope="session")
 def founders(data_dir: Path, port_base: int) -> Iterator[Network]:
-    net = Network.open(Layout(data_dir), port_base=port_base)
-    try:
-        result = deposits(data_dir, "network", "up", "--port-base", str(port_base), check=False)
-        if result.returncode != 0:
-            pytest.fail(f"deposits network up failed:\n{result.stderr[-4000:]}")
+    with running_network(data_dir, port_base) as net:
         yield net
-    finally:
-        Network.open(Layout(data_dir)).down()  # the joined network's services too
 
 
 @pytest.fixture(scope="session")
