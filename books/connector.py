@@ -377,26 +377,26 @@ class Connector:
         if not pending:
             return
         report = self.store.report() or self.report()
+        digits = {c.code: c.minor_digits for c in self.currencies.all()}
+        block = int(report["as_of_block"])
         for part in pending:
             code = part["currency"]
             figures = report["currencies"].get(code)
-            digits = {c.code: c.minor_digits for c in self.currencies.all()}
             if figures is None or report["in_flight"].get(code) or code not in digits:
                 continue
-            balance = minor_units(_decimal(figures["books"]), digits[code])
-            if balance is None:
-                balance = 0 if _decimal(figures["books"]) == 0 else None
+            balance = _books_minor(figures, digits[code])
             if balance is None:
                 continue
-            args_balance, block, digest = balance, int(report["as_of_block"]), part["sha256"]
-            self.ledger.operation = "attest"
-            outcome = self.writes.write(
-                self.treasury,
-                f"attest:{part['msg_id']}:{code}",
-                lambda r: protocol.Attest(code, args_balance, block, digest, r),  # noqa: B023 (called at once)
-                _nothing,
-            )
-            self.store.mark_attested(part["msg_id"], code, outcome.body["tx_id"])
+            tx_id = self._write_attestation(f"attest:{part['msg_id']}:{code}", code, balance, block, part["sha256"])
+            self.store.mark_attested(part["msg_id"], code, tx_id)
+
+    def _write_attestation(self, key: str, code: str, balance: int, block: int, digest: str | None) -> str:
+        """The treasury's attestation, exactly once per key; returns its transaction id."""
+        self.ledger.operation = "attest"
+        outcome = self.writes.write(
+            self.treasury, key, lambda r: protocol.Attest(code, balance, block, digest, r), _nothing
+        )
+        return str(outcome.body["tx_id"])
 
     def _attest_now(self, request: int) -> dict[str, str]:
         """Attest each currency of the current report; per currency, the transaction or why not."""
@@ -411,14 +411,7 @@ class Connector:
             elif balance is None:
                 done[code] = "not attested: the books' balance is no amount of the currency"
             else:
-                self.ledger.operation = "attest"
-                outcome = self.writes.write(
-                    self.treasury,
-                    f"attest-now:{request}:{code}",
-                    lambda r: protocol.Attest(code, balance, block, None, r),  # noqa: B023 (called at once)
-                    _nothing,
-                )
-                done[code] = str(outcome.body["tx_id"])
+                done[code] = self._write_attestation(f"attest-now:{request}:{code}", code, balance, block, None)
         return done
 
 
