@@ -19,6 +19,17 @@ from network.runtime import PortInUseError, Service, check_free_ports
 
 __all__ = ["NativeRuntime", "PortInUseError", "Service"]
 
+# Every child this process started, by (data root, service), held for the life of the process rather than
+# of the runtime object: a node outlives the object that started it, and a Popen collected before its child
+# was reaped warns (ResourceWarning). Exited children are polled and dropped by `_reap`.
+_CHILDREN: dict[tuple[Path, str], subprocess.Popen[bytes]] = {}
+
+
+def _reap() -> None:
+    for key, proc in list(_CHILDREN.items()):
+        if proc.poll() is not None:
+            del _CHILDREN[key]
+
 
 def _start_time(pid: int) -> str | None:
     try:
@@ -34,8 +45,6 @@ class NativeRuntime:
 
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
-        # Children started by this process, kept so they can be reaped (the CLI exits and leaves them to init).
-        self._children: dict[str, subprocess.Popen[bytes]] = {}
 
     def pid(self, name: str) -> int | None:
         """The pid of our running process for name, or None."""
@@ -45,11 +54,7 @@ class NativeRuntime:
             pid = int(pid_s)
         except (OSError, ValueError):
             return None
-        child = self._children.get(name)
-        # Our own child named by the pid file has exited: its Popen reaps it (so it never warns at collection).
-        # A pid file naming another process (another `deposits` command restarted the node) is read as usual.
-        if child is not None and child.pid == pid and child.poll() is not None:
-            return None
+        _reap()  # our own child named by the pid file has exited: reaped here, then read as gone below
         if _start_time(pid) != started or _is_zombie(pid):
             return None  # recycled pid, or killed and not yet reaped (PID 1 in a container may never reap it)
         return pid
@@ -90,34 +95,28 @@ class NativeRuntime:
                 break
             time.sleep(0.01)
         self.layout.pid(svc.name).write_text(f"{proc.pid} {started}\n")
-        previous = self._children.get(svc.name)
-        if previous is not None:
-            previous.poll()  # an earlier run that died (reaped by `_is_zombie`): let its Popen know
-        self._children[svc.name] = proc
+        _reap()  # an earlier run of this service that died
+        _CHILDREN[(self.layout.root, svc.name)] = proc
         return proc.pid
 
     def stop(self, name: str, timeout: float = 15.0) -> bool:
         """Stop our process for name (SIGTERM, then SIGKILL after timeout). True if one was running."""
         pid = self.pid(name)
         self.layout.pid(name).unlink(missing_ok=True)
-        child = self._children.pop(name, None)
         if pid is None:
-            if child is not None:
-                child.poll()
             return False
         try:
             os.killpg(pid, signal.SIGTERM)
         except ProcessLookupError:
             return False
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if _start_time(pid) is None or _is_zombie(pid):
-                if child is not None:
-                    child.wait(5)
-                return True
+        while not (_start_time(pid) is None or _is_zombie(pid)):
+            if time.monotonic() >= deadline:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(pid, signal.SIGKILL)
+                break
             time.sleep(0.05)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGKILL)
+        child = _CHILDREN.pop((self.layout.root, name), None)
         if child is not None:
             child.wait(5)
         return True

@@ -25,12 +25,7 @@ from tests.e2e.test_chaincode import rejected_code, submit
 from tests.e2e.test_fx import quote
 from tests.fake_core import FakeCore, Line, camt053_xml, camt054_xml
 
-pytestmark = [
-    pytest.mark.e2e,
-    # A connector killed by its own kill point is sometimes collected as a Popen still "running" (a
-    # ResourceWarning at garbage collection, not a process left behind: `network down` finds none). Open issue.
-    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
-]
+pytestmark = pytest.mark.e2e
 
 HOLDER = "PlatformOrg/buyer-us"
 

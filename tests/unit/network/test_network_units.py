@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import socket
+import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -90,6 +93,27 @@ def test_native_runtime_starts_and_stops_a_process(tmp_path: Path) -> None:
     assert runtime.stop("sleeper")
     assert runtime.pid("sleeper") is None
     assert not runtime.stop("sleeper")
+
+
+def test_a_node_outlives_the_runtime_object_that_started_it_without_a_warning(tmp_path: Path) -> None:
+    # Tests make a Network (and a runtime) per step; the pytest session fails on a Popen collected
+    # while its child runs, or after it exited unreaped.
+    first = NativeRuntime(Layout(tmp_path))
+    running = first.start(Service("sleeper", ["sleep", "30"], {}))
+    first.start(Service("quitter", ["true"], {}))
+    del first
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gc.collect()
+        later = NativeRuntime(Layout(tmp_path))
+        assert later.pid("sleeper") == running
+        deadline = time.monotonic() + 10
+        while later.pid("quitter") is not None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert later.pid("quitter") is None
+        assert later.stop("sleeper")
+        gc.collect()
+    assert later.pid("sleeper") is None
 
 
 def test_a_port_base_moves_every_port_by_the_same_offset() -> None:
