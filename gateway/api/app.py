@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -33,6 +32,7 @@ from gateway.api.deps import Components
 from gateway.api.front_door import FrontDoor, FrontDoorLimits
 from gateway.api.openapi import build_openapi
 from gateway.api.problems import problem, problem_for
+from gateway.api.request_metrics import RequestMetrics
 from gateway.api.schemas import Health
 from gateway.console import Console, ConsoleOptions
 from gateway.console import install as install_console
@@ -123,16 +123,6 @@ def create_app(
         log.exception("unhandled error")
         return problem(500, "INTERNAL", "internal error; the request may not have been applied")
 
-    @app.middleware("http")
-    async def measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        requests.labels(request.method, path, str(response.status_code)).inc()
-        latency.labels(request.method, path).observe(time.perf_counter() - started)
-        return response
-
     @app.get("/healthz", tags=["ops"])
     def healthz() -> Health:
         return Health(status="ok", org=org)
@@ -167,6 +157,7 @@ def create_app(
     ):
         app.include_router(module.router)
     install_console(app, web)
+    app.add_middleware(RequestMetrics, requests=requests, latency=latency)
     # Outermost: it runs before any route, so before FastAPI reads a body.
     app.add_middleware(
         FrontDoor,

@@ -138,6 +138,15 @@ def test_metrics_count_requests_and_conflict_retries(api: Clients) -> None:
     assert "gateway_conflict_retries 0.0" in text
 
 
+def test_metrics_name_the_route_template_and_its_status(api: Clients) -> None:
+    api.call("AuditorOrg/auditor", "GET", "/v1/accounts/nobody-here")
+    api.call("AuditorOrg/auditor", "GET", "/v1/no-such-route")
+    text = api.clients["AuditorOrg"].get("/metrics").text
+    assert 'gateway_requests_total{method="GET",route="/v1/accounts/{account_id}",status="404"} 1.0' in text
+    assert 'gateway_requests_total{method="GET",route="unmatched",status="404"} 1.0' in text
+    assert 'gateway_request_seconds_count{method="GET",route="unmatched"} 1.0' in text
+
+
 def _setup_two_holders(api: Clients) -> str:
     for account, holder in (("acme", "buyer-us"), ("shen", "seller-cn")):
         body = {"id": account, "holder": f"PlatformOrg/{holder}", "kyc_ref": "K"}
