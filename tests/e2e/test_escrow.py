@@ -51,6 +51,9 @@ def refused(apis: Apis, who: str, order_id: str, action: str, body: object = Non
 def parties(apis: Apis, usd: str = "1000.00") -> tuple[str, str]:
     buyer, seller = open_account(apis, BUYER, "ebuyer"), open_account(apis, SELLER, "eseller")
     mint(apis, buyer, usd)
+    # Minted at BankOrg's gateway, funded at PlatformOrg's: the platform's peer endorses too, and may not
+    # have committed the mint's block yet (it would read no balance and refuse INSUFFICIENT_FUNDS).
+    apis.sync()
     return buyer, seller
 
 
