@@ -2,13 +2,18 @@
 
 Nothing is re-created and nothing stops; each step is skipped when already done, so a failed run resumes:
 
-1. the org's CAs, MSPs and TLS pairs (its own; nothing of the founders' changes);
+1. the org's CAs, MSPs and TLS pairs (its own; nothing of the founders' changes); across hosts (`--hosts
+   netns`) made in its own data directory, `<data>/hosts/<Org>/`, its servers' certificates naming the
+   address of the host it will get;
 2. config update 1, its MSP into the Application and Orderer sections, signed by every member org's admin
    (the sections' Admins policies need a MAJORITY of them) and submitted by the last; from then on the org
    is a member of the data directory's network (`network.joined`);
 3. config update 2, its orderer into the Raft consenter set (and the BlockValidation policy), signed the same
    way by the member orgs — the new org's admin does not sign its own admission;
-4. its orderer starts, joins with the latest config block (osnadmin) and pulls the chain from the others;
+4. its host is prepared (`Runtime.prepare`; natively nothing): across hosts its namespace, its address on the
+   bridge (the next free host number), its link and the NAT rule publishing its ports, and the exchange of
+   public material (the founders' into its directory, its own into theirs); then its orderer starts, joins
+   with the latest config block (osnadmin) and pulls the chain from the others;
 5. its peer starts, joins with the genesis block and replays the ledger;
 6. its chaincode package is installed and its server started; it approves the committed definition; then
    every member approves, and one commits, the next sequence with the endorsement policy the topology gives
@@ -29,7 +34,7 @@ from chaincode import protocol
 from chaincode.errors import ErrorCode
 from gateway import fabric
 from gateway.directory import ensure_api_keys
-from network import config_update, pki
+from network import config_update
 from network.channel_config import parse_config_block
 from network.clients import connect_as
 from network.endpoints import gateway_name
@@ -53,6 +58,8 @@ class OrgJoin:
         self.entry = network.topology.joining_org(name)
         self.org = self.entry.org
         self.topology = network.topology.with_joined([self.org.name])
+        # The network it becomes: where the org's nodes will be reached (its host's address, across hosts).
+        self.joined = network.with_topology(self.topology)
 
     # -- the channel's configuration ----------------------------------------------------------------------
     def config_block(self) -> bytes:
@@ -95,7 +102,7 @@ class OrgJoin:
         return self.org.msp_id in parse_config_block(self.config_block()).members
 
     def _consenter(self) -> tuple[str, int]:
-        return (self.founders.endpoints.host(self.org.orderer.id), self.org.orderer.port)
+        return (self.joined.endpoints.host(self.org.orderer.id), self.org.orderer.port)
 
     def _is_consenter(self) -> bool:
         host, port = self._consenter()
@@ -104,9 +111,9 @@ class OrgJoin:
     def admit(self) -> None:
         """Steps 1-3: crypto, the MSP, the consenter."""
         net = self.founders
-        pki.generate(net.layout.crypto, self.topology)
+        self.joined.make_crypto()
         scratch = config_update.scratch_block(
-            self.topology, net.layout.crypto, net.bindir / "configtxgen", net.endpoints
+            self.topology, net.layout.crypto, net.bindir / "configtxgen", self.joined.endpoints
         )
         if not self._is_member():
             self._submit(config_update.add_org_update(self.config_block(), scratch, self.org), f"{self.org.msp_id} in")
@@ -140,6 +147,7 @@ class OrgJoin:
     def start_nodes(self, joined: Network) -> None:
         """Steps 4-5 on the joined network (its topology has the org)."""
         org = joined.topology.org(self.org.name)
+        joined.runtime.prepare(joined.all_services())  # across hosts: its namespace, link, NAT, public files
         block = self.config_block()
         with tempfile.TemporaryDirectory() as tmp:
             latest = Path(tmp) / "latest-config.block"
@@ -218,17 +226,18 @@ def founders_of(network: Network, name: str) -> Network:
         return network
     topology = load_topology(network.topology_path).with_port_base(network.topology.port_base)
     topology = topology.with_joined([n for n in joined if n != name])
-    return Network(topology, network.layout, network.bindir, network.cfg, network.topology_path, network.runtime.kind)
+    return network.with_topology(topology)
 
 
 def add_org(network: Network, name: str) -> Network:
     """Join the topology's joining org `name` to network's running channel; returns the joined network.
 
     Raises KeyError (no such joining org), FabricCommandError (a Fabric command failed: the update refused,
-    an approval or commit failed), TimeoutError (a node did not catch up, or the update was not applied)."""
+    an approval or commit failed), TimeoutError (a node did not catch up, or the update was not applied),
+    HostSetupError (across hosts: the org's namespace, link or NAT rule could not be made)."""
     join = OrgJoin(founders_of(network, name), name)
     join.admit()
-    joined = Network.open(network.layout, network.topology_path, network.runtime.kind)
+    joined = join.joined
     join.start_nodes(joined)
     join.deploy(joined)
     join.register_issuers(joined)

@@ -13,14 +13,15 @@ the shared data directory into it. The shared directory keeps what the operator'
 network (logs, pid files, the genesis block, chaincode packages), and `crypto/<Org>` and `gateways/<Org>` as
 links into each org's directory, so the `peer` CLI acting as an org's admin finds that org's files.
 
-Addresses come from the topology file's `hosts` section: a network takes the /24 its port base names.
+Addresses come from the topology file's `hosts` section: a network takes the /24 its port base names, and
+an org that joins the running channel later (`deposits network add-org`) takes the next free host number.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import shutil
-from dataclasses import dataclass
+import tempfile
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -61,7 +62,26 @@ class HostPlan:
     bridge: str
     subnet: ipaddress.IPv4Network
     host_address: str  # the operator's own address on the bridge
+    first_host: int  # the first org's host number in the subnet; each next org takes the next one
     orgs: tuple[OrgHost, ...]
+
+    def of(self, topology: Topology) -> HostPlan:
+        """This network's hosts for topology's orgs, in their order: an org that joined later (it follows the
+        founders in `Topology.orgs`) takes the next free host number and link. Raises TopologyError when the
+        subnet has no room for them."""
+        if self.first_host + len(topology.orgs) > 254:
+            raise TopologyError(f"hosts subnet {self.subnet} has no room for {len(topology.orgs)} orgs")
+        orgs = tuple(
+            OrgHost(
+                org=org,
+                namespace=f"{self.prefix}-{org.name.lower()}",
+                address=str(self.subnet[self.first_host + i]),
+                veth=f"{self.prefix}v{i}",
+                inner_veth=f"{self.prefix}n{i}",
+            )
+            for i, org in enumerate(topology.orgs)
+        )
+        return replace(self, orgs=orgs)
 
     def endpoints(self) -> Endpoints:
         """Each org listens on, and is reached at, its host's address."""
@@ -97,22 +117,15 @@ def plan(topology: Topology, path: Path = DEFAULT_TOPOLOGY) -> HostPlan:
     except (OSError, LookupError, TypeError, ValueError, yaml.YAMLError) as exc:
         raise TopologyError(f"topology {path}: no usable `hosts` section ({type(exc).__name__}: {exc})") from exc
     subnets = list(space.subnets(new_prefix=24)) if space.prefixlen <= 24 else []
-    if not subnets or first + len(topology.orgs) > 254:
-        raise TopologyError(f"topology {path}: hosts range {space} has no /24 for {len(topology.orgs)} orgs")
+    if not subnets:
+        raise TopologyError(f"topology {path}: hosts range {space} has no /24 for the orgs' hosts")
     base = topology.port_base
     subnet = subnets[(base // 100) % len(subnets)]
     prefix = f"td{base}"
-    orgs = tuple(
-        OrgHost(
-            org=org,
-            namespace=f"{prefix}-{org.name.lower()}",
-            address=str(subnet[first + i]),
-            veth=f"{prefix}v{i}",
-            inner_veth=f"{prefix}n{i}",
-        )
-        for i, org in enumerate(topology.orgs)
+    bare = HostPlan(
+        prefix=prefix, bridge=f"{prefix}br", subnet=subnet, host_address=str(subnet[1]), first_host=first, orgs=()
     )
-    return HostPlan(prefix=prefix, bridge=f"{prefix}br", subnet=subnet, host_address=str(subnet[1]), orgs=orgs)
+    return bare.of(topology)
 
 
 # -- each org's own data directory ----------------------------------------------------------------------
@@ -157,9 +170,30 @@ def private_keys(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink() and is_private(p))
 
 
+def _share(source: Path, target: Path, own: Layout) -> None:
+    """Copy source to target in own's directory unless target already holds the same bytes. Written at own's
+    root and renamed into place, so a running service never reads half a file, nor a stray copy in a folder it
+    loads whole (an MSP's cacerts): the founders' services run while a joining org's material is exchanged."""
+    data = source.read_bytes()
+    if target.is_file() and target.read_bytes() == data:
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=own.root, prefix=".exchange-", delete=False) as tmp:
+        tmp.write(data)
+    Path(tmp.name).replace(target)
+
+
 def exchange(layout: Layout, topology: Topology) -> None:
     """Give every org what the others publish: each other org's crypto folder without its private keys, the
-    channel's blocks, Fabric's node configuration, the port base. Repeatable: refreshes what it copied."""
+    channel's blocks, Fabric's node configuration, the port base and the orgs that joined later (so an org's
+    own services read the same topology as the operator's). Repeatable: refreshes what changed."""
+    shared = [
+        *layout.channel.glob("*.block"),
+        *(layout.root / "config").glob("*"),
+        layout.ports_file,
+        layout.runtime_file,
+        layout.joined_file,
+    ]
     for org in topology.orgs:
         own = org_layout(layout, org)
         for other in topology.orgs:
@@ -168,12 +202,7 @@ def exchange(layout: Layout, topology: Topology) -> None:
             source = org_layout(layout, other).crypto / other.name
             for path in source.rglob("*"):
                 if path.is_file() and not is_private(path):
-                    target = own.crypto / other.name / path.relative_to(source)
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(path, target)
-        for path in [*layout.channel.glob("*.block"), layout.ports_file, layout.runtime_file]:
+                    _share(path, own.crypto / other.name / path.relative_to(source), own)
+        for path in shared:
             if path.is_file():
-                target = own.root / path.relative_to(layout.root)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, target)
-        shutil.copytree(layout.root / "config", own.root / "config", dirs_exist_ok=True)
+                _share(path, own.root / path.relative_to(layout.root), own)

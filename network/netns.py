@@ -5,9 +5,11 @@ operator's own address on it, per org a namespace joined to the bridge by a veth
 address, and NAT rules that publish every org's ports on the operator's 127.0.0.1 under their own numbers
 (as the compose runtime's containers do), so the CLI, health checks and clients see one host as before.
 `start` runs a service with `ip netns exec` in its org's namespace, its paths moved into the org's own
-data directory. `teardown` removes every namespace, link and rule this network made (found by name and by
-the rules' comment, so a crashed run is cleaned up too). `partition`/`heal` take an org's link to the
-bridge down and up: its host is cut off from the other orgs and from the operator.
+data directory. `prepare` on a running network adds what is missing only: that is how an org that joins
+later (`deposits network add-org`) gets its host. `teardown` removes every namespace, link and rule this
+network made, a joined org's included (found by name and by the rules' comment, so a crashed run is cleaned
+up too). `partition`/`heal` take an org's link to the bridge down and up: its host is cut off from the
+other orgs and from the operator.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from network.hosts import HostPlan, OrgHost, exchange, own_env
+from network.joined import recorded_joined
 from network.layout import Layout
 from network.native import NativeRuntime
 from network.runtime import Service, check_free_ports
@@ -173,7 +176,7 @@ class NetnsRuntime:
                     spec = line[3:].replace('"', "").split()
                     _run("iptables", "-w", "-t", table, "-D", *spec, check=False)
         namespaces, links = _namespaces(), _links()
-        for host in self.plan.orgs:
+        for host in self.hosts_made():
             if host.namespace in namespaces:
                 _run("ip", "netns", "del", host.namespace)
             if host.veth in links:
@@ -181,10 +184,20 @@ class NetnsRuntime:
         if self.plan.bridge in links:
             _run("ip", "link", "del", self.plan.bridge)
 
+    def hosts_made(self) -> tuple[OrgHost, ...]:
+        """Every org host this data directory's network may have: its topology's, and those of orgs that joined
+        the channel after that topology was read (`network.joined`), so a `down` through any view of the
+        network removes a joined org's namespace and link too."""
+        members = {o.name for o in self.topology.orgs}
+        joinable = {j.org.name for j in self.topology.joining}
+        later = [n for n in recorded_joined(self.layout) if n not in members and n in joinable]
+        return self.plan.of(self.topology.with_joined(later)).orgs if later else self.plan.orgs
+
     def made(self) -> list[str]:
         """What of this network exists on the machine now (namespaces, links, rules): empty after teardown."""
-        out = sorted(_namespaces() & {h.namespace for h in self.plan.orgs})
-        out += sorted(_links() & {self.plan.bridge, *(h.veth for h in self.plan.orgs)})
+        made = self.hosts_made()
+        out = sorted(_namespaces() & {h.namespace for h in made})
+        out += sorted(_links() & {self.plan.bridge, *(h.veth for h in made)})
         for table in ("nat", "filter"):
             rules = _run("iptables", "-w", "-t", table, "-S", check=False).stdout.splitlines()
             out += [r for r in rules if self._tag in r]

@@ -116,6 +116,11 @@ class Network:
         kind = runtime or recorded_runtime(layout) or "native"
         return cls(topology, layout, bindir, cfg, topology_path, kind)
 
+    def with_topology(self, topology: Topology) -> Network:
+        """The same data directory, binaries and runtime with another view of its orgs (before or after an org
+        joins: `network.add_org`)."""
+        return Network(topology, self.layout, self.bindir, self.cfg, self.topology_path, self.runtime.kind)
+
     # -- services ------------------------------------------------------------------------------------
     def orderer_service(self, org: Org) -> Service:
         o = org.orderer
@@ -250,9 +255,7 @@ class Network:
         record_runtime(self.layout, self.runtime.kind)
         record_port_base(self.layout, self.topology)
         self.runtime.check_ports(self.all_services())
-        if isinstance(self.runtime, NetnsRuntime):
-            hosts.link_org_dirs(self.layout, self.topology)  # each org's keys on its own disk only
-        pki.generate(self.layout.crypto, self.topology, self.endpoints)
+        self.make_crypto()
         block = configtx.make_genesis_block(
             self.topology,
             self.layout.crypto,
@@ -278,6 +281,13 @@ class Network:
         self.start_gateways()
         self.register_currencies()
         self.start_cores()
+
+    def make_crypto(self) -> None:
+        """Every org's CAs, MSPs and TLS pairs, keeping what exists; servers' certificates name where they are
+        reached. Across hosts each org's are made on its own disk only."""
+        if isinstance(self.runtime, NetnsRuntime):
+            hosts.link_org_dirs(self.layout, self.topology)
+        pki.generate(self.layout.crypto, self.topology, self.endpoints)
 
     def start_gateways(self) -> None:
         for org in self.topology.orgs:

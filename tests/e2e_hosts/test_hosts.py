@@ -5,27 +5,15 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import re
 import uuid
-from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 
-from network import hosts
 from network.netns import NetnsRuntime
 from network.network import Network
 from network.pki import OrgCrypto
 from tests.e2e.conftest import Api
-
-
-def _netns(pid: int) -> str:
-    return os.readlink(f"/proc/{pid}/ns/net")
-
-
-def _environ(pid: int) -> dict[str, str]:
-    raw = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-    return dict(item.decode().split("=", 1) for item in raw if b"=" in item)
+from tests.e2e_hosts.checks import netns_of, own_keys_only, sees_only_its_own_directory
 
 
 def test_every_service_runs_in_its_orgs_namespace_on_its_address(network: Network, netns_runtime: NetnsRuntime) -> None:
@@ -35,8 +23,8 @@ def test_every_service_runs_in_its_orgs_namespace_on_its_address(network: Networ
         assert host is not None, name
         pid = network.runtime.pid(name)
         assert pid is not None, f"{name} is not running"
-        ns = _netns(pid)
-        assert ns != _netns(os.getpid()), f"{name} runs in the operator's namespace"
+        ns = netns_of(pid)
+        assert ns != netns_of(os.getpid()), f"{name} runs in the operator's namespace"
         assert seen.setdefault(host.org.name, ns) == ns, f"{name} is not in {host.org.name}'s namespace"
     assert len(set(seen.values())) == len(network.topology.orgs)
     # The channel names each orderer at its host's address, and each node's TLS certificate carries it.
@@ -51,51 +39,15 @@ def test_every_service_runs_in_its_orgs_namespace_on_its_address(network: Networ
         assert ipaddress.ip_address(host.address) in netns_runtime.plan.subnet
 
 
-_PEM_KEY = re.compile(rb"-----BEGIN [A-Z ]*PRIVATE KEY-----[^-]+-----END [A-Z ]*PRIVATE KEY-----")
-
-
-def _fingerprints(path: Path) -> set[bytes]:
-    """The public keys of every PEM private key in the file (a key file, or JSON that embeds one)."""
-    out = set()
-    for block in _PEM_KEY.findall(path.read_bytes().replace(b"\\n", b"\n")):
-        key = serialization.load_pem_private_key(block, None)
-        out.add(
-            key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-        )
-    return out
-
-
 def test_no_org_holds_another_orgs_private_key(network: Network, netns_runtime: NetnsRuntime) -> None:
-    keys: dict[str, set[bytes]] = {}
-    for org in network.topology.orgs:
-        own = hosts.org_layout(network.layout, org).root
-        made = {fp for p in hosts.private_keys(own / "crypto" / org.name) for fp in _fingerprints(p)}
-        assert made, f"{org.name} holds no key at all"
-        # Every private key anywhere in its directory (node ledgers, the gateway's state...) is one it made.
-        for path in hosts.private_keys(own):
-            assert _fingerprints(path) <= made, f"{org.name} holds another's key in {path.relative_to(own)}"
-        keys[org.name] = made
-        # What it has of the others is public: their MSP and TLS certificates, nothing to sign with.
-        for other in network.topology.orgs:
-            if other.name != org.name:
-                public = own / "crypto" / other.name
-                assert (public / "msp" / "cacerts" / "ca.pem").is_file()
-                assert (public / "tlsca" / "ca.pem").is_file()
-                assert not hosts.private_keys(public)
+    keys = {org.name: own_keys_only(network, org) for org in network.topology.orgs}
     names = list(keys)
     for i, a in enumerate(names):
         for b in names[i + 1 :]:
             assert not keys[a] & keys[b], f"{a} and {b} share a private key"
     # Each org's processes are given paths in its own directory only.
     for name in network.all_service_names():
-        host = netns_runtime.plan.host_of(name)
-        pid = network.runtime.pid(name)
-        assert host is not None and pid is not None
-        own_dir = str(hosts.org_layout(network.layout, host.org).root)
-        for key, value in _environ(pid).items():
-            for part in value.replace(",", " ").replace("[", " ").replace("]", " ").split():
-                if part.startswith(str(network.layout.root)):
-                    assert part == own_dir or part.startswith(own_dir + "/"), f"{name}: {key}={part}"
+        sees_only_its_own_directory(network, netns_runtime, name)
 
 
 def test_the_payment_story_crosses_the_hosts(apis: dict[str, Api]) -> None:

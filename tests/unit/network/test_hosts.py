@@ -11,13 +11,17 @@ import yaml
 from cryptography import x509
 
 from network import hosts, pki
+from network.add_org import OrgJoin
 from network.endpoints import CONTAINERS, NATIVE
+from network.joined import record_joined, recorded_joined
 from network.layout import Layout
 from network.netns import NetnsRuntime
+from network.network import Network
 from network.runtime import Service
-from network.topology import DEFAULT_TOPOLOGY, TopologyError, load_topology
+from network.topology import DEFAULT_TOPOLOGY, Topology, TopologyError, load_topology
 
 TOPOLOGY = load_topology()
+JOINED = TOPOLOGY.with_joined(["EuroBankOrg"])
 
 
 def test_each_org_gets_an_address_of_the_network_s_own_subnet_and_short_interface_names() -> None:
@@ -74,19 +78,13 @@ def test_an_org_s_services_see_only_its_own_directory(tmp_path: Path) -> None:
     }
 
 
-def test_keys_are_made_on_each_org_s_disk_and_only_public_material_crosses(tmp_path: Path) -> None:
-    layout = Layout(tmp_path)
-    plan = hosts.plan(TOPOLOGY)
-    hosts.link_org_dirs(layout, TOPOLOGY)
-    pki.generate(layout.crypto, TOPOLOGY, plan.endpoints())
-    (layout.root / "config").mkdir()
-    hosts.exchange(layout, TOPOLOGY)
-    for org in TOPOLOGY.orgs:
+def _assert_own_keys_and_the_others_public_material(layout: Layout, topology: Topology, plan: hosts.HostPlan) -> None:
+    for org in topology.orgs:
         own = hosts.org_layout(layout, org).root
         assert (layout.crypto / org.name).resolve() == own / "crypto" / org.name
         keys = hosts.private_keys(own)
         assert keys and all(p.is_relative_to(own / "crypto" / org.name) for p in keys)
-        for other in TOPOLOGY.orgs:
+        for other in topology.orgs:
             if other is not org:
                 assert (own / "crypto" / other.name / "msp" / "cacerts" / "ca.pem").is_file()
                 assert (own / "crypto" / other.name / "users" / "admin" / "msp" / "signcerts" / "cert.pem").is_file()
@@ -94,6 +92,70 @@ def test_keys_are_made_on_each_org_s_disk_and_only_public_material_crosses(tmp_p
         cert = x509.load_pem_x509_certificate(pki.OrgCrypto(layout.crypto, org).node_tls(org.peer.id).cert.read_bytes())
         sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         assert ipaddress.ip_address(plan.host(org.name).address) in sans.get_values_for_type(x509.IPAddress)
+
+
+def test_keys_are_made_on_each_org_s_disk_and_only_public_material_crosses(tmp_path: Path) -> None:
+    layout = Layout(tmp_path)
+    plan = hosts.plan(TOPOLOGY)
+    hosts.link_org_dirs(layout, TOPOLOGY)
+    pki.generate(layout.crypto, TOPOLOGY, plan.endpoints())
+    (layout.root / "config").mkdir()
+    hosts.exchange(layout, TOPOLOGY)
+    _assert_own_keys_and_the_others_public_material(layout, TOPOLOGY, plan)
+
+
+def test_an_org_that_joins_later_takes_the_next_host_number_and_link() -> None:
+    founders, joined = hosts.plan(TOPOLOGY), hosts.plan(JOINED)
+    assert joined.orgs[:3] == founders.orgs and founders.of(JOINED) == joined
+    euro = joined.host("EuroBankOrg")
+    assert (euro.address, euro.namespace, euro.veth) == ("10.77.70.14", "td7050-eurobankorg", "td7050v3")
+    names = [joined.bridge, *(h.veth for h in joined.orgs), *(h.inner_veth for h in joined.orgs)]
+    assert all(len(n) <= 15 for n in names) and len(set(names)) == len(names)
+    assert joined.endpoints().host("peer0.eurobank.example.com") == "10.77.70.14"
+
+
+def test_a_joining_org_s_keys_are_made_on_its_own_disk_and_public_material_crosses_both_ways(tmp_path: Path) -> None:
+    layout = Layout(tmp_path)
+    founders = Network(TOPOLOGY, layout, tmp_path, tmp_path, runtime=hosts.HOSTS)
+    founders.make_crypto()
+    (layout.root / "config").mkdir()
+    hosts.exchange(layout, TOPOLOGY)
+    founders_keys = {p: p.read_bytes() for p in hosts.private_keys(layout.root / hosts.HOSTS)}
+    # What add-org does across hosts: the joined view makes the new org's keys, then the runtime exchanges.
+    founders.with_topology(JOINED).make_crypto()
+    record_joined(layout, "EuroBankOrg")
+    hosts.exchange(layout, JOINED)
+    _assert_own_keys_and_the_others_public_material(layout, JOINED, hosts.plan(JOINED))
+    new = {p for p in hosts.private_keys(layout.root / hosts.HOSTS) if p not in founders_keys}
+    assert new and all(p.is_relative_to(tmp_path / "hosts" / "EuroBankOrg" / "crypto" / "EuroBankOrg") for p in new)
+    assert all(p.read_bytes() == key for p, key in founders_keys.items())  # nothing of the founders' changed
+    for org in JOINED.orgs:  # every org's own services read the same members as the operator
+        assert recorded_joined(hosts.org_layout(layout, org)) == ["EuroBankOrg"]
+    assert not list((tmp_path / "hosts").rglob(".exchange-*"))
+
+
+def test_add_org_across_hosts_names_and_runs_the_new_org_on_its_own_host(tmp_path: Path) -> None:
+    layout = Layout(tmp_path)
+    join = OrgJoin(Network(TOPOLOGY, layout, tmp_path, tmp_path, runtime=hosts.HOSTS), "EuroBankOrg")
+    euro = JOINED.org("EuroBankOrg")
+    assert join._consenter() == ("10.77.70.14", euro.orderer.port)
+    runtime = join.joined.runtime
+    assert isinstance(runtime, NetnsRuntime)
+    peer = runtime.on_host(join.joined.peer_service(euro))
+    assert peer.argv[1:4] == ["netns", "exec", "td7050-eurobankorg"]
+    assert peer.env["CORE_PEER_LISTENADDRESS"] == f"10.77.70.14:{euro.peer.port}"
+    assert peer.env["CORE_PEER_MSPCONFIGPATH"].startswith(f"{tmp_path}/hosts/EuroBankOrg/")
+    # On one host nothing changes: the new orderer is a consenter at 127.0.0.1.
+    native = OrgJoin(Network(TOPOLOGY, layout, tmp_path, tmp_path), "EuroBankOrg")
+    assert native._consenter() == ("127.0.0.1", euro.orderer.port)
+
+
+def test_down_through_the_founders_view_removes_a_joined_org_s_host_too(tmp_path: Path) -> None:
+    layout = Layout(tmp_path)
+    runtime = NetnsRuntime(layout, TOPOLOGY, hosts.plan(TOPOLOGY))
+    assert [h.org.name for h in runtime.hosts_made()] == ["BankOrg", "PlatformOrg", "AuditorOrg"]
+    record_joined(layout, "EuroBankOrg")
+    assert runtime.hosts_made() == hosts.plan(JOINED).orgs
 
 
 def test_a_service_runs_in_its_org_s_namespace_with_its_org_s_paths(tmp_path: Path) -> None:
