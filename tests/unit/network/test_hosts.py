@@ -121,10 +121,13 @@ def test_a_joining_org_s_keys_are_made_on_its_own_disk_and_public_material_cross
     (layout.root / "config").mkdir()
     hosts.exchange(layout, TOPOLOGY)
     founders_keys = {p: p.read_bytes() for p in hosts.private_keys(layout.root / hosts.HOSTS)}
+    copy = hosts.org_layout(layout, TOPOLOGY.org("BankOrg")).crypto / "AuditorOrg" / "tlsca" / "ca.pem"
+    inode = copy.stat().st_ino
     # What add-org does across hosts: the joined view makes the new org's keys, then the runtime exchanges.
     founders.with_topology(JOINED).make_crypto()
     record_joined(layout, "EuroBankOrg")
     hosts.exchange(layout, JOINED)
+    assert copy.stat().st_ino == inode  # unchanged files are left alone while the founders' services read them
     _assert_own_keys_and_the_others_public_material(layout, JOINED, hosts.plan(JOINED))
     new = {p for p in hosts.private_keys(layout.root / hosts.HOSTS) if p not in founders_keys}
     assert new and all(p.is_relative_to(tmp_path / "hosts" / "EuroBankOrg" / "crypto" / "EuroBankOrg") for p in new)
