@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import socket
 import struct
 from collections.abc import Iterator
 from pathlib import Path
@@ -81,14 +80,25 @@ def account(joined: Network) -> Iterator[str]:
     yield acct
 
 
+def _address(hex_address: str) -> str:
+    """An address as /proc/net/tcp{,6} print it (32-bit words in host order); IPv4-mapped IPv6 as IPv4."""
+    raw = b"".join(struct.pack("<I", int(hex_address[i : i + 8], 16)) for i in range(0, len(hex_address), 8))
+    if len(raw) == 4:
+        return str(ipaddress.IPv4Address(raw))
+    v6 = ipaddress.IPv6Address(raw)
+    return str(v6.ipv4_mapped or v6)
+
+
 def _listening(pid: int) -> set[tuple[str, int]]:
-    """Every (IPv4 address, port) listening in pid's network namespace (its /proc view of TCP sockets)."""
+    """Every (address, port) listening in pid's network namespace (its /proc view of TCP sockets): a server
+    may take an IPv6 socket for an IPv4 address (gRPC's Python server does)."""
     out = set()
-    for line in Path(f"/proc/{pid}/net/tcp").read_text().splitlines()[1:]:
-        local, state = line.split()[1], line.split()[3]
-        if state == "0A":  # LISTEN
-            address, port = local.split(":")
-            out.add((socket.inet_ntoa(struct.pack("<I", int(address, 16))), int(port, 16)))
+    for table in ("tcp", "tcp6"):
+        for line in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            if state == "0A":  # LISTEN
+                address, port = local.split(":")
+                out.add((_address(address), int(port, 16)))
     return out
 
 
