@@ -29,7 +29,9 @@
     ├── TransactionInvalid       500 TX_INVALID (committed invalid for a reason a retry cannot fix)
     ├── LedgerError              502 LEDGER_ERROR (the peer answered with an unexpected error)
     ├── LedgerUnavailable        503 LEDGER_UNAVAILABLE + Retry-After (peers or orderers unreachable)
-    │   └── Overloaded           503 OVERLOADED + Retry-After (no write capacity left: shed at the front door)
+    │   ├── Overloaded           503 OVERLOADED + Retry-After (no write capacity left: shed at the front door)
+    │   └── LedgerBehind         503 LEDGER_BEHIND + Retry-After (this org's peer has not committed the block a
+    │                            request's `Min-Block` names, within the wait)
     └── CommitUnknown            504 COMMIT_STATUS_UNKNOWN (submitted; outcome not known yet — retry with
                                  the same Idempotency-Key)
 
@@ -231,6 +233,11 @@ class LedgerUnavailable(ServiceError):
 
 class Overloaded(LedgerUnavailable):
     code = "OVERLOADED"
+    retry_after = 1
+
+
+class LedgerBehind(LedgerUnavailable):
+    code = "LEDGER_BEHIND"
     retry_after = 1
 
 

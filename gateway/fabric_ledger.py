@@ -188,6 +188,13 @@ class FabricLedger:
                 raise LedgerError(f"transaction {tx_id}: {exc}") from exc
         return LedgerTransaction(t.transaction_id, t.code_name, t.event_name, t.event_payload, t.endorsers)
 
+    def height(self, caller: Caller) -> int:
+        with translate_errors():
+            try:
+                return self._network(caller).get_chain_height()
+            except ValueError as exc:
+                raise LedgerError(str(exc)) from exc
+
     def events(self, caller: Caller, start_block: int | None, after_tx_id: str | None) -> _Events:
         with translate_errors():
             stream = self._network(caller).get_chaincode_events(

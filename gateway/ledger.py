@@ -90,6 +90,11 @@ class Ledger(Protocol):
         """A committed transaction, read from the ledger (qscc). Raises LedgerUnavailable, ServiceError."""
         ...
 
+    def height(self, caller: Caller) -> int:
+        """How many blocks this org's peer has committed (qscc): block N is there once it is above N.
+        Raises LedgerUnavailable, ServiceError."""
+        ...
+
     def events(self, caller: Caller, start_block: int | None, after_tx_id: str | None) -> EventStream:
         """Committed chaincode events from start_block (None: from the next commit), after after_tx_id."""
         ...

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -28,7 +28,7 @@ from gateway.api import (
     redemptions,
     signing,
 )
-from gateway.api.deps import Components
+from gateway.api.deps import Components, min_block
 from gateway.api.front_door import FrontDoor, FrontDoorLimits
 from gateway.api.openapi import build_openapi
 from gateway.api.problems import problem, problem_for
@@ -80,7 +80,11 @@ def create_app(
         title=f"Tokenized deposits gateway — {org}",
         version="1.0",
         description="Every error is `application/problem+json` (RFC 9457) with a stable `code`; each operation "
-        "lists the statuses and codes it can answer. A method a path does not support is a 405 with `Allow`.",
+        "lists the statuses and codes it can answer. A method a path does not support is a 405 with `Allow`.\n\n"
+        "**Read-your-writes across orgs.** Every operation that reads or writes the ledger takes an optional "
+        "`Min-Block: N` header, N a `block_number` the client has seen (a write's answer, at any org's gateway): "
+        "the gateway acts only once its own org's peer has committed block N, waiting at most 3 s, else 503 "
+        "`LEDGER_BEHIND` with `Retry-After`. A malformed N is a 400.",
         lifespan=lifespan,
     )
     app.state.components = components
@@ -141,21 +145,11 @@ def create_app(
         Gauge(
             "books_reconciliation_breaks", "breaks in the latest reconciliation of chain and books", registry=registry
         ).set_function(lambda: len((kept.report() or {}).get("breaks", [])))
-    for module in (
-        identity,
-        members,
-        accounts,
-        payments,
-        payouts,
-        fx,
-        signing,
-        redemptions,
-        orders,
-        ledger_routes,
-        events,
-        books,
-    ):
+    for module in (identity, members):
         app.include_router(module.router)
+    # Every route that reads or writes the ledger (each documents AUTHENTICATED) takes `Min-Block`.
+    for module in (accounts, payments, payouts, fx, signing, redemptions, orders, ledger_routes, events, books):
+        app.include_router(module.router, dependencies=[Depends(min_block)])
     install_console(app, web)
     app.add_middleware(RequestMetrics, requests=requests, latency=latency)
     # Outermost: it runs before any route, so before FastAPI reads a body.

@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityS
 from chaincode.access import Role
 from gateway.books_port import BooksPort
 from gateway.chain_reconciliation import SupplyTally
+from gateway.consistency import BlockWait, await_block
 from gateway.currencies import CurrencyRegistry
 from gateway.directory import Caller, Directory
 from gateway.errors import Forbidden, Unauthenticated
@@ -32,6 +33,7 @@ class Components:
     signing: OfflineSigning | None = None  # None: no offline signing (then no member can need it)
     steps: StepTimes | None = None  # the Fabric steps' timings, exported on /metrics (None: not measured)
     books: BooksPort | None = None  # the books connector's store: only the bank's gateway keeps books
+    block_wait: BlockWait = field(default_factory=BlockWait)  # how long a request's `Min-Block` is waited for
     currencies: CurrencyRegistry = field(init=False)  # the ledger's registry, read as the service identity
     supply: SupplyTally = field(init=False)  # the chain's supply moves read so far (the auditor's check)
 
@@ -43,6 +45,21 @@ class Components:
 def components(request: Request) -> Components:
     c: Components = request.app.state.components
     return c
+
+
+def min_block(
+    request: Request,
+    block: Annotated[
+        int | None,
+        # Described once in the document's description, not as every operation's parameter: a generated
+        # future block is a 503 by design, which API fuzzers count as a server fault.
+        Header(alias="Min-Block", ge=0, include_in_schema=False),
+    ] = None,
+) -> None:
+    """Read-your-writes across orgs (`gateway.consistency`). Raises LedgerBehind, LedgerUnavailable."""
+    if block is not None:
+        c = components(request)
+        await_block(c.ledger, c.directory.service, block, c.block_wait)
 
 
 # Declares the scheme in OpenAPI; the check is ours, so a refusal is problem+json like every other error.

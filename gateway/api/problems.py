@@ -24,6 +24,7 @@ from gateway.errors import (
     CommitUnknown,
     Forbidden,
     IdempotencyKeyReused,
+    LedgerBehind,
     LedgerError,
     LedgerUnavailable,
     Overloaded,
@@ -111,7 +112,8 @@ def problem_responses(*failure_sets: Iterable[Failure]) -> dict[int | str, dict[
 # Every /v1 route passes the front door (`gateway.api.front_door`): the key, its rate, the body's size.
 FRONT_DOOR: tuple[Failure, ...] = (Unauthenticated, RateLimited, BodyTooLarge)
 # Every authenticated route: the front door, and the peer being there.
-AUTHENTICATED: tuple[Failure, ...] = (*FRONT_DOOR, LedgerUnavailable, LedgerError)
+# A malformed `Min-Block` header is a 400 (`gateway.api.deps.min_block`).
+AUTHENTICATED: tuple[Failure, ...] = (*FRONT_DOOR, BadRequest, LedgerUnavailable, LedgerBehind, LedgerError)
 # A route with parameters or a body: they do not match the schema (or the contract's own parse of them).
 INPUT: tuple[Failure, ...] = (BadRequest, ErrorCode.INVALID_ARGUMENT)
 # A read evaluated on the org's peer, under the contract's read rules.

@@ -162,6 +162,15 @@ class Network:
         data = contract.evaluate_transaction("GetTransactionByID", [self.name, transaction_id])
         return read_processed_transaction(data, self.name)
 
+    def get_chain_height(self) -> int:
+        """How many blocks the gateway peer has committed on this channel (qscc GetChainInfo): the block
+        numbered N is there once the height is above N. Raises EvaluateError, ValueError (not a BlockchainInfo)."""
+        data = Contract(self._context, QSCC).evaluate_transaction("GetChainInfo", [self.name])
+        try:
+            return int(_protos.ledger.BlockchainInfo.FromString(data).height)
+        except _protos.DecodeError as exc:
+            raise ValueError(f"qscc GetChainInfo answered no BlockchainInfo: {exc}") from exc
+
     def get_chaincode_events(
         self,
         chaincode_name: str,

@@ -5,6 +5,7 @@ mypy sees them as `Any` (pyproject skips following `fabric_protos.*`, `google.rp
 """
 
 from fabric_protos.common import common_pb2 as common
+from fabric_protos.common import ledger_pb2 as ledger
 from fabric_protos.gateway import gateway_pb2 as gateway
 from fabric_protos.gateway import gateway_pb2_grpc as gateway_grpc
 from fabric_protos.msp import identities_pb2 as identities
@@ -25,6 +26,7 @@ __all__ = [
     "gateway",
     "gateway_grpc",
     "identities",
+    "ledger",
     "orderer",
     "proposal",
     "proposal_response",

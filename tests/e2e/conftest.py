@@ -118,8 +118,9 @@ class Apis(dict[str, Api]):
         super().__init__()
         self.network = network
 
-    def sync(self) -> None:
-        self.network.wait_peers_in_sync()
+    def sync(self) -> int:
+        """The height every peer has reached."""
+        return self.network.wait_peers_in_sync()
 
 
 @pytest.fixture(scope="session")

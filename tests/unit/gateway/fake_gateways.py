@@ -10,6 +10,7 @@ from books import BooksStore
 from gateway.api.app import create_app
 from gateway.api.deps import Components
 from gateway.ca import LocalCA
+from gateway.consistency import BlockWait
 from gateway.directory import Directory, ensure_api_keys
 from gateway.event_hub import EventHub
 from gateway.idempotency import IdempotencyStore
@@ -22,6 +23,9 @@ from network.layout import Layout
 from network.pki import OrgCrypto
 from network.topology import load_topology
 from tests.unit.gateway.fake_ledger import FakeLedger
+
+# A `Min-Block` the fake ledger has not reached is waited for briefly (the API fuzz sends such blocks).
+BLOCK_WAIT = BlockWait(within_ms=100, every_ms=10)
 
 
 def dev_layout(data_dir: Path) -> Layout:
@@ -70,7 +74,14 @@ class FakeGateways:
             if books is not None:
                 self._books.append(books)
             components = Components(
-                directory, self.ledger, WriteService(self.ledger, store), hub, members, signing, books=books
+                directory,
+                self.ledger,
+                WriteService(self.ledger, store),
+                hub,
+                members,
+                signing,
+                books=books,
+                block_wait=BLOCK_WAIT,
             )
             self.apps[org.name] = create_app(components, org=org.name)  # the hub starts with the app's lifespan
 

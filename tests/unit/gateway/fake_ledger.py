@@ -88,6 +88,9 @@ class FakeLedger:
             tx_id, "VALID", None if found is None else found.name, None if found is None else found.payload
         )
 
+    def height(self, caller: Caller) -> int:
+        return self.world.height + 1  # blocks 0..world.height: the genesis block, then one per commit
+
     def events(self, caller: Caller, start_block: int | None, after_tx_id: str | None) -> FakeEvents:
         self.event_readers.append(caller.ref)
         return FakeEvents(self, start_block, after_tx_id)

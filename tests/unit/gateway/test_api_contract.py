@@ -139,7 +139,7 @@ def test_writes_declare_every_way_a_write_fails(doc: dict[str, Any]) -> None:
         "429": {"RATE_LIMITED"},
         "500": {"TX_INVALID"},
         "502": {"LEDGER_ERROR"},
-        "503": {"LEDGER_UNAVAILABLE", "OVERLOADED"},
+        "503": {"LEDGER_UNAVAILABLE", "LEDGER_BEHIND", "OVERLOADED"},  # LEDGER_BEHIND: a `Min-Block` not reached
         "504": {"COMMIT_STATUS_UNKNOWN"},
     }
     for status in ("429", "503"):
