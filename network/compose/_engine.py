@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import subprocess
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from network.compose._errors import ComposeCommandError, DockerUnavailableError
 
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
+# How long a removal the engine has already begun (after `compose down` returned) may take to finish.
+REMOVAL_WAIT_S = 60.0
 
 
 @contextlib.contextmanager
@@ -117,13 +120,39 @@ class Engine:
 
     def remove_leftovers(self) -> None:
         """Remove every container and network carrying the project's label (after `compose down`)."""
-        with engine_errors("removing containers"):
-            for c in self.containers():
-                c.remove(force=True)
-            for net in self.client.networks.list(filters={"label": f"{PROJECT_LABEL}={self.project}"}):
-                net.remove()
+        remove_project(self.client, self.project)
 
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
             self._client = None
+
+
+def _already_going(exc: docker.errors.APIError) -> bool:
+    """404 (gone) or 409 (the engine is already removing it): either way, nothing for us to do but wait."""
+    return exc.status_code == 404 or (exc.status_code == 409 and "already in progress" in str(exc.explanation))
+
+
+def remove_project(client: docker.DockerClient, project: str, *, wait_s: float = REMOVAL_WAIT_S) -> None:
+    """Force-remove every container of PROJECT, wait until the engine lists none, then remove its networks.
+
+    `compose down` can return while the engine is still removing a container; a second removal of it is
+    a 409, not a failure, so it is tolerated and waited for instead.
+    """
+    label: dict[str, str | list[str] | bool] = {"label": f"{PROJECT_LABEL}={project}"}
+    deadline = time.monotonic() + wait_s
+    with engine_errors("removing containers"):
+        while containers := client.containers.list(all=True, filters=label):
+            for c in containers:
+                try:
+                    c.remove(force=True)
+                except docker.errors.APIError as exc:
+                    if not _already_going(exc):
+                        raise
+            if time.monotonic() > deadline:
+                names = ", ".join(c.name or c.id or "?" for c in containers)
+                raise ComposeCommandError(f"containers of project {project} still there after {wait_s:.0f} s: {names}")
+            time.sleep(0.5)
+        for net in client.networks.list(filters=label):
+            with contextlib.suppress(docker.errors.NotFound):
+                net.remove()

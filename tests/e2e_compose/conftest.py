@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from network.compose import ComposeError, project_name
-from network.compose._engine import PROJECT_LABEL, compose_cli, connect
+from network.compose._engine import compose_cli, connect, remove_project
 from network.layout import Layout
 from network.network import Network
 from network.topology import DEFAULT_TOPOLOGY
@@ -82,11 +82,7 @@ def remove_everything(layout: Layout) -> None:
     """Whatever `down` may have missed: every container and network labelled with the data dir's project."""
     client = connect()
     try:
-        label = f"{PROJECT_LABEL}={project_name(layout)}"
-        for c in client.containers.list(all=True, filters={"label": label}):
-            c.remove(force=True)
-        for n in client.networks.list(filters={"label": label}):
-            n.remove()
+        remove_project(client, project_name(layout))
     finally:
         client.close()
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import docker.errors
 import pytest
 import yaml
 
 from network import configtx
 from network.chaincode_deploy import ChaincodeDeployer
-from network.compose import DockerUnavailableError
-from network.compose._engine import connect
+from network.compose import ComposeCommandError, DockerUnavailableError
+from network.compose._engine import connect, remove_project
 from network.compose.examples import EXAMPLE_DATA_DIR, EXAMPLE_FILE, example_compose_file
 from network.endpoints import CONTAINERS, NATIVE
 from network.fabric_cli import FabricTools
@@ -117,3 +118,58 @@ def test_a_missing_engine_says_how_to_install_and_start_one(monkeypatch: pytest.
     message = str(info.value)
     assert "apt-get install -y docker.io docker-compose" in message
     assert "daemon.json" in message and "dockerd" in message
+
+
+class _Response:
+    status_code = 409
+    reason = "Conflict"
+    url = "http+docker://localhost/containers/x"
+
+
+class _Removing:
+    """A container the engine is already removing: a second removal is a 409 until it is gone."""
+
+    def __init__(self, engine: _Engine) -> None:
+        self.engine, self.name, self.id = engine, "peer0", "x"
+
+    def remove(self, force: bool) -> None:
+        self.engine.removals += 1
+        if self.engine.removals >= 2:
+            self.engine.listed = []
+        raise docker.errors.APIError(
+            "conflict", response=_Response(), explanation="removal of container x is already in progress"
+        )
+
+
+class _Engine:
+    def __init__(self) -> None:
+        self.removals = 0
+        self.listed: list[object] = [_Removing(self)]
+        self.containers, self.networks = self, _Networks()
+
+    def list(self, all: bool, filters: object) -> list[object]:
+        return list(self.listed)
+
+
+class _Networks:
+    def __init__(self) -> None:
+        self.removed = 0
+
+    def list(self, filters: object) -> list[_Networks]:
+        return [self] if not self.removed else []
+
+    def remove(self) -> None:
+        self.removed += 1
+
+
+def test_a_removal_already_in_progress_is_waited_for_not_a_failure() -> None:
+    engine = _Engine()
+    remove_project(engine, "p", wait_s=5)  # type: ignore[arg-type]
+    assert engine.removals == 2 and engine.listed == [] and engine.networks.removed == 1
+
+
+def test_a_container_that_never_goes_away_fails_down_with_its_name() -> None:
+    engine = _Engine()
+    engine.removals = -(10**9)  # never reaches the removal that makes it vanish
+    with pytest.raises(ComposeCommandError, match="peer0"):
+        remove_project(engine, "p", wait_s=0.6)  # type: ignore[arg-type]
