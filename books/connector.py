@@ -49,7 +49,7 @@ from chaincode.protocol import EventType
 from gateway.currencies import CurrencyRegistry
 from gateway.directory import Caller
 from gateway.errors import ChaincodeRejected, ServiceError
-from gateway.ledger import Endorsed, Ledger, TxStatus
+from gateway.ledger import Endorsed, EventStream, Ledger, TxStatus
 from gateway.service import WriteService
 from iso_messages import MessageError
 
@@ -135,6 +135,7 @@ class Connector:
         self.poll_seconds = poll_seconds
         self.mint_workers = mint_workers
         self._stop = threading.Event()
+        self._stream: EventStream | None = None  # the block stream `follow` reads now; `stop` closes it
         # The ledger's currency registry (which currencies exist and their digits), read as treasury.
         self.currencies = CurrencyRegistry(ledger, treasury)
         self.mirror = BooksMirror(store)
@@ -151,6 +152,9 @@ class Connector:
 
     def stop(self) -> None:
         self._stop.set()
+        stream = self._stream
+        if stream is not None:
+            stream.close()  # else `follow` would wait in the stream for the next block
 
     def step(self) -> None:
         """One pass over everything pending; a failure of one item leaves it for the next pass."""
@@ -340,7 +344,9 @@ class Connector:
             position = self.store.checkpoint()
             start, after = (position[0], position[1]) if position else (0, None)
             try:
-                stream = self.ledger.events(self.reader, start, after)
+                stream = self._stream = self.ledger.events(self.reader, start, after)
+                if self._stop.is_set():  # stopped while the stream was opening
+                    stream.close()
                 for e in stream:
                     self._on_event(e.block_number, e.tx_id, e.payload)
                     if self._stop.is_set():

@@ -342,6 +342,12 @@ def operations(doc: dict[str, Any]) -> set[str]:
     return {f"{method.upper()} {path}" for path, item in doc["paths"].items() for method in item}
 
 
+def _config_for(doc: dict[str, Any], caller: Caller, split_coverage: bool, **options: Any) -> SchemathesisConfig:
+    """`config` for this caller; with `split_coverage`, the coverage phase only on its share of operations."""
+    skip = operations(doc) - covered_by(doc, caller) if split_coverage else set()
+    return config(caller.authorization, no_coverage=skip, **options)
+
+
 def fuzz_app(
     app: FastAPI,
     caller: Caller,
@@ -351,12 +357,20 @@ def fuzz_app(
     phases: tuple[str, ...] = PHASES,
     split_coverage: bool = False,
     ledger_height: Callable[[], int] | None = None,
+    stream_seconds: float = 0.5,
 ) -> Result:
     """Fuzz an ASGI app in-process (no sockets). With `ledger_height`, a refused request that changed the
-    ledger is a failure too (`RefusalsChangeNothing`)."""
-    doc = app.openapi()
-    skip = operations(doc) - covered_by(doc, caller) if split_coverage else set()
-    cfg = config(caller.authorization, max_examples=max_examples, seed=seed, phases=phases, no_coverage=skip)
+    ledger is a failure too (`RefusalsChangeNothing`). `stream_seconds`: how long an event stream is read
+    (in-process, what is committed already arrives at once; schemathesis would otherwise wait 10 s)."""
+    cfg = _config_for(
+        app.openapi(),
+        caller,
+        split_coverage,
+        max_examples=max_examples,
+        seed=seed,
+        phases=phases,
+        stream_seconds=stream_seconds,
+    )
     watched = RefusalsChangeNothing(app, ledger_height) if ledger_height is not None else None
     result = run(caller.name, schemathesis.openapi.from_asgi("/openapi.json", watched or app, config=cfg))
     for violation in watched.violations if watched is not None else []:
@@ -375,12 +389,12 @@ def fuzz_url(
 ) -> Result:
     """Fuzz a running gateway over HTTP."""
     doc = httpx.get(f"{base_url}/openapi.json", timeout=request_timeout).json()
-    skip = operations(doc) - covered_by(doc, caller) if split_coverage else set()
-    cfg = config(
-        caller.authorization,
+    cfg = _config_for(
+        doc,
+        caller,
+        split_coverage,
         max_examples=max_examples,
         seed=seed,
-        no_coverage=skip,
         request_timeout=request_timeout,
         stream_seconds=1,
     )

@@ -98,6 +98,7 @@ def bank(directories: dict[str, Directory], tmp_path: Path) -> Iterator[Bank]:
     yield b
     b.connector.stop()
     reader.join(5)
+    assert not reader.is_alive(), "stop() must end the block stream it waits in"
     b.store.close()
 
 
