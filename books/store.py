@@ -25,13 +25,14 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from books.messages import Inbound, parse_inbound
+from gateway import sqlite_db
 from gateway.errors import InvalidMessage
 from iso_messages import MessageError
 
@@ -165,28 +166,16 @@ class ChainRecord:
 
 class BooksStore:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")  # an accepted message survives a power cut
-        self._db.execute("PRAGMA busy_timeout=30000")
+        # An accepted message survives a power cut; the gateway's process and the connector's share the file.
+        self._db = sqlite_db.connect(path, sqlite_db.Sync.FULL, busy_timeout_s=30)
         self._lock = threading.RLock()
         self._db.executescript(_SCHEMA + _TRIGGERS)
 
     def close(self) -> None:
         self._db.close()
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (BEGIN IMMEDIATE: the two processes never interleave half-done changes)."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return sqlite_db.write_tx(self._db, self._lock)
 
     def _rows(self, sql: str, *args: object) -> list[dict[str, Any]]:
         with self._lock:

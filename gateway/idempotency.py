@@ -12,7 +12,6 @@ request id derived from caller and key) still refuses a second effect.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,6 +19,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from gateway import sqlite_db
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS requests (
@@ -62,10 +63,7 @@ class IdempotencyStore:
         self, path: Path, *, retention: int = DAY, clock: Callable[[], int] = lambda: time.time_ns() // 1_000_000_000
     ) -> None:
         """retention: seconds a record is kept; clock: whole wall-clock seconds (a test passes a fake one)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        self._db = sqlite_db.connect(path, sqlite_db.Sync.FULL)  # an endorsed envelope survives a power cut
         self._db.execute(_SCHEMA)
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(requests)")}
         if "created_at" not in columns:  # a store made before records expired: its rows go at the first sweep

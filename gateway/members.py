@@ -19,8 +19,7 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +27,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from gateway import sqlite_db
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS members (
@@ -136,33 +137,13 @@ class MemberStore:
     """The members table and its API keys. Thread-safe (one connection, one lock)."""
 
     def __init__(self, path: Path | str) -> None:
-        if str(path) != ":memory:":
-            p = Path(path)
-            p.parent.mkdir(parents=True, exist_ok=True)
-            p.touch(mode=0o600, exist_ok=True)
-            p.chmod(0o600)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db = sqlite_db.connect(path, sqlite_db.Sync.NORMAL, private=True)  # key digests, sealed keys
         self._lock = threading.Lock()
         for statement in _SCHEMA:
             self._db.execute(statement)
-        if str(path) != ":memory:":
-            for suffix in ("-wal", "-shm"):
-                side = Path(f"{path}{suffix}")
-                if side.exists():
-                    side.chmod(0o600)
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return sqlite_db.write_tx(self._db, self._lock)
 
     def close(self) -> None:
         self._db.close()
