@@ -406,35 +406,24 @@ class Store:
         return None if row is None else _outbox(row)
 
     def mark_delivered(self, outbox_id: int, now_ms: int) -> None:
-        with self.transaction() as tx:
-            tx.conn.execute(
-                outbox.update()
-                .where(outbox.c.id == outbox_id)
-                .values(status="delivered", delivered_ms=now_ms, attempts=outbox.c.attempts + 1, last_error=None)
-            )
+        self._update_outbox(
+            outbox_id, status="delivered", delivered_ms=now_ms, attempts=outbox.c.attempts + 1, last_error=None
+        )
 
     def mark_failed(self, outbox_id: int, error: str) -> None:
-        with self.transaction() as tx:
-            tx.conn.execute(
-                outbox.update()
-                .where(outbox.c.id == outbox_id)
-                .values(status="failed", attempts=outbox.c.attempts + 1, last_error=error[:2000])
-            )
+        self._update_outbox(outbox_id, status="failed", attempts=outbox.c.attempts + 1, last_error=error[:2000])
 
     def mark_retry(self, outbox_id: int, error: str, next_attempt_ms: int) -> None:
-        with self.transaction() as tx:
-            tx.conn.execute(
-                outbox.update()
-                .where(outbox.c.id == outbox_id)
-                .values(attempts=outbox.c.attempts + 1, last_error=error[:2000], next_attempt_ms=next_attempt_ms)
-            )
+        self._update_outbox(
+            outbox_id, attempts=outbox.c.attempts + 1, last_error=error[:2000], next_attempt_ms=next_attempt_ms
+        )
 
     def requeue(self, outbox_id: int, now_ms: int) -> bool:
         """Send a failed message again (after the receiver was fixed); True if it was failed."""
+        return self._update_outbox(outbox_id, outbox.c.status == "failed", status="pending", next_attempt_ms=now_ms) > 0
+
+    def _update_outbox(self, outbox_id: int, *conditions: Any, **values: Any) -> int:
+        """Set `values` on the message, if it meets `conditions`; how many rows changed (0 or 1)."""
         with self.transaction() as tx:
-            result = tx.conn.execute(
-                outbox.update()
-                .where(outbox.c.id == outbox_id, outbox.c.status == "failed")
-                .values(status="pending", next_attempt_ms=now_ms)
-            )
-            return bool(result.rowcount)
+            result = tx.conn.execute(outbox.update().where(outbox.c.id == outbox_id, *conditions).values(**values))
+            return int(result.rowcount)
