@@ -17,7 +17,6 @@ from gateway.fabric_ledger import FabricLedger, PeerEndpoint
 from gateway.idempotency import IdempotencyStore
 from gateway.service import WriteService
 from network.layout import Layout
-from network.pki import OrgCrypto
 from network.ports import topology_for
 
 TREASURY = "treasury"
@@ -29,12 +28,7 @@ def main() -> int:
     layout = Layout(settings.data_dir)
     topology = topology_for(layout, settings.topology)
     org = topology.org(settings.org)
-    peer = PeerEndpoint(
-        address=settings.peer_address or org.peer.address,
-        tls_ca_pem=OrgCrypto(layout.crypto, org).tls_ca_cert.read_bytes(),
-        channel=topology.channel,
-        chaincode=topology.chaincode.name,
-    )
+    peer = PeerEndpoint.of_org(layout, topology, org, settings.peer_address)
     directory = Directory(topology, layout, org)
     treasury = next(c for c in directory.callers if c.name == TREASURY)
     kill = KillPoints(settings.kill_at)

@@ -39,12 +39,7 @@ def main() -> int:
     layout = Layout(settings.data_dir)
     topology = topology_for(layout, settings.topology)
     org = topology.org(settings.org)
-    peer = PeerEndpoint(
-        address=settings.peer_address or org.peer.address,
-        tls_ca_pem=OrgCrypto(layout.crypto, org).tls_ca_cert.read_bytes(),
-        channel=topology.channel,
-        chaincode=topology.chaincode.name,
-    )
+    peer = PeerEndpoint.of_org(layout, topology, org, settings.peer_address)
     steps = StepTimes()
     ledger = FabricLedger(
         peer,

@@ -27,6 +27,9 @@ from gateway.errors import (
 )
 from gateway.ledger import Endorsed, LedgerEvent, LedgerTransaction, TxStatus, Unsigned
 from gateway.step_times import Step, StepTimes
+from network.layout import Layout
+from network.pki import OrgCrypto
+from network.topology import Org, Topology
 
 # Validation codes after which a fresh endorsement may succeed: the world moved under the transaction.
 _RETRYABLE_COMMIT_CODES = {"MVCC_READ_CONFLICT", "PHANTOM_READ_CONFLICT"}
@@ -48,6 +51,12 @@ class PeerEndpoint:
     tls_ca_pem: bytes
     channel: str
     chaincode: str
+
+    @classmethod
+    def of_org(cls, layout: Layout, topology: Topology, org: Org, address: str | None = None) -> PeerEndpoint:
+        """The org's own peer, trusted through its TLS CA; `address` overrides the topology's (a container's)."""
+        tls_ca = OrgCrypto(layout.crypto, org).tls_ca_cert.read_bytes()
+        return cls(address or org.peer.address, tls_ca, topology.channel, topology.chaincode.name)
 
 
 def _unavailable(exc: fabric.GatewayError) -> bool:

@@ -17,7 +17,6 @@ from gateway.idempotency import IdempotencyStore
 from gateway.ledger import TxStatus
 from gateway.service import WriteService
 from network.network import Network
-from network.pki import OrgCrypto
 from tests.e2e.conftest import Apis, connect_as, new_id
 
 
@@ -43,10 +42,7 @@ def test_retry_after_a_crash_between_submit_and_commit_applies_once(
         "POST", "/v1/mints", {"account": buyer, "currency": "USD", "amount": "10.00", "reserve_ref": new_id("R")}
     )
     org = network.topology.org("PlatformOrg")
-    crypto = OrgCrypto(network.layout.crypto, org)
-    peer = PeerEndpoint(
-        org.peer.address, crypto.tls_ca_cert.read_bytes(), network.topology.channel, network.topology.chaincode.name
-    )
+    peer = PeerEndpoint.of_org(network.layout, network.topology, org)
     caller = next(c for c in Directory(network.topology, network.layout, org).callers if c.name == "buyer-us")
     store = tmp_path / "idempotency.sqlite3"
 
