@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 
-MEMORY = ":memory:"
+_MEMORY = ":memory:"
 
 
 class Sync(StrEnum):
@@ -24,19 +24,18 @@ class Sync(StrEnum):
 def connect(path: Path | str, sync: Sync, *, busy_timeout_s: int = 5, private: bool = False) -> sqlite3.Connection:
     """Open (creating its folder) the database at `path`; `busy_timeout_s`: how long a write waits for another
     process's; `private`: the file and its WAL sidecars are the owner's alone (mode 0600: they hold secrets)."""
-    on_disk = str(path) != MEMORY
-    if on_disk:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    file = None if str(path) == _MEMORY else Path(path)
+    if file is not None:
+        file.parent.mkdir(parents=True, exist_ok=True)
         if private:
-            Path(path).touch(mode=0o600, exist_ok=True)
-            Path(path).chmod(0o600)
+            file.touch(mode=0o600, exist_ok=True)
+            file.chmod(0o600)
     db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=busy_timeout_s)
     db.execute("PRAGMA journal_mode=WAL")
-    db.execute(f"PRAGMA synchronous={sync.value}")
-    if on_disk and private:
+    db.execute(f"PRAGMA synchronous={sync}")
+    if file is not None and private:
         db.execute("SELECT count(*) FROM sqlite_master").fetchall()  # creates the -wal and -shm files now
-        for suffix in ("-wal", "-shm"):
-            side = Path(f"{path}{suffix}")
+        for side in (file.with_name(file.name + "-wal"), file.with_name(file.name + "-shm")):
             if side.exists():
                 side.chmod(0o600)
     return db

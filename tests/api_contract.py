@@ -114,9 +114,10 @@ def config(
     phases: tuple[str, ...] = PHASES,
     no_coverage: frozenset[str] | set[str] = frozenset(),
     request_timeout: float | None = None,
-    stream_seconds: float | None = None,
+    stream_seconds: float,
 ) -> SchemathesisConfig:
-    """The run's configuration, built here rather than discovered from a schemathesis.toml in the cwd."""
+    """The run's configuration, built here rather than discovered from a schemathesis.toml in the cwd.
+    `stream_seconds`: how long an event stream is read (a live one with nothing new stays open)."""
     project: dict[str, Any] = {
         "seed": seed,
         "workers": 1,  # one request at a time, in the seed's order
@@ -148,9 +149,7 @@ def config(
     if "coverage" in phases:
         for name in no_coverage:
             per_operation.setdefault(name, {})["phases"] = {"coverage": {"enabled": False}}
-    if stream_seconds is not None:
-        # A live stream with nothing new to send stays open: read it this long, then move on.
-        per_operation.setdefault(EVENTS, {})["request-timeout"] = stream_seconds
+    per_operation.setdefault(EVENTS, {})["request-timeout"] = stream_seconds
     if per_operation:
         project["operations"] = [{"include-name": name, **cfg} for name, cfg in sorted(per_operation.items())]
     if authorization is not None:
