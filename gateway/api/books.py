@@ -84,7 +84,7 @@ class Reconciliation(_Public):
     )
 
 
-def books_of(c: Annotated[Components, Depends(components)]) -> BooksPort:
+async def books_of(c: Annotated[Components, Depends(components)]) -> BooksPort:
     if c.books is None:
         raise NoBooks("this gateway keeps no books: ask the bank's gateway")
     return c.books

@@ -43,6 +43,9 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 Refuse = Callable[[ServiceError], JSONResponse]
 
 _NS = 1_000_000_000
+# The request state's key for the caller the front door authenticated: routes take it from there, not from a
+# second lookup of the same key.
+CALLER = "front_door_caller"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +114,7 @@ class FrontDoor:
             answer.headers["Connection"] = "close"
             await answer(scope, receive, send)
             return
-        caller = scope["state"]["front_door_caller"]
+        caller = scope["state"][CALLER].ref
         if scope["path"] == "/v1/events":
             await self._stream(caller, scope, receive, send)
         elif scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
@@ -125,7 +128,7 @@ class FrontDoor:
         caller = self._authenticate(token.strip()) if scheme.lower() == "bearer" and token else None
         if caller is None:
             return self._refuse(Unauthenticated("send `Authorization: Bearer <api key>` with a known key"))
-        scope.setdefault("state", {})["front_door_caller"] = caller.ref
+        scope.setdefault("state", {})[CALLER] = caller
         wait = self._buckets.setdefault(
             caller.ref, TokenBucket(self._limits.rate_per_key, self._limits.burst_per_key)
         ).take()

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from gateway.api.app import create_app
 from gateway.api.deps import Components
 from gateway.api.front_door import FrontDoorLimits, TokenBucket
-from gateway.directory import Directory, ensure_api_keys
+from gateway.directory import Caller, Directory, ensure_api_keys
 from gateway.event_hub import EventHub
 from gateway.idempotency import IdempotencyStore
 from gateway.service import WriteService
@@ -106,3 +106,27 @@ def test_the_token_bucket_refills_at_its_rate() -> None:
     assert bucket.take() == 1
     now[0] += 500_000_000  # half a second: one token back
     assert bucket.take() == 0 and bucket.take() == 1
+
+
+def test_a_request_looks_its_key_up_once(layout: Layout, tmp_path: Path) -> None:
+    """The route takes the caller the front door authenticated, rather than a second lookup of the same key."""
+    topo = load_topology()
+    org = topo.org("PlatformOrg")
+    looked_up: list[str] = []
+
+    class Counting(Directory):
+        def authenticate(self, api_key: str) -> Caller | None:
+            looked_up.append(api_key)
+            return super().authenticate(api_key)
+
+    ledger = FakeLedger()
+    directory = Counting(topo, layout, org)
+    writes = WriteService(ledger, IdempotencyStore(tmp_path / "idem.sqlite3"))
+    app = create_app(Components(directory, ledger, writes, EventHub(ledger, directory.service)), org=org.name)
+    auth = {"Authorization": f"Bearer {ensure_api_keys(layout, org)['buyer-us']}"}
+    with TestClient(app) as client:
+        me = client.get("/v1/me", headers=auth)
+        paid = client.post("/v1/transfers", json=TRANSFER, headers={**auth, "Idempotency-Key": "once"})
+    assert me.status_code == 200 and me.json()["name"] == "buyer-us"
+    assert paid.status_code == 404  # authenticated and past the door: the contract answers
+    assert len(looked_up) == 2
