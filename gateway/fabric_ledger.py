@@ -28,7 +28,7 @@ from gateway.errors import (
 from gateway.ledger import Endorsed, LedgerEvent, LedgerTransaction, TxStatus, Unsigned
 from gateway.step_times import Step, StepTimes
 from network.layout import Layout
-from network.pki import OrgCrypto
+from network.pki import OrgCrypto, TlsPair
 from network.topology import Org, Topology
 
 # Validation codes after which a fresh endorsement may succeed: the world moved under the transaction.
@@ -119,7 +119,8 @@ class FabricLedger:
         self.steps = steps or StepTimes()
         self._timeouts = timeouts or fabric.Timeouts()
         self._resubmit_interval = resubmit_interval
-        self._gateways: dict[str, fabric.Gateway] = {}
+        self._gateways: dict[str, fabric.Gateway] = {}  # per caller: its identity and signer
+        self._channels: dict[bytes, grpc.Channel] = {}  # per client TLS certificate (`_channel`)
         self._lock = threading.Lock()
 
     def _network(self, caller: Caller) -> fabric.Network:
@@ -133,17 +134,26 @@ class FabricLedger:
                     signer = fabric.Signer.from_pem(caller.key_pem)
                 else:
                     raise LedgerError(f"{caller.ref} signs offline: the gateway holds no key for it")
-                gw = fabric.connect(
-                    self._peer.address,
-                    self._peer.tls_ca_pem,
-                    identity,
-                    signer,
-                    timeouts=self._timeouts,
-                    tls_client_cert_pem=caller.tls.cert.read_bytes(),
-                    tls_client_key_pem=caller.tls.key.read_bytes(),
-                )
+                gw = fabric.Gateway(self._channel(caller.tls), identity, signer, timeouts=self._timeouts)
                 self._gateways[caller.ref] = gw
         return gw.get_network(self._peer.channel)
+
+    def _channel(self, tls: TlsPair) -> grpc.Channel:
+        """The channel that presents `tls`, dialled at its first use. Every enrolled member's connection
+        presents the gateway's own pair, so they all share one channel (and one TCP and TLS session to the
+        peer) whatever their number; each dev identity has its own pair, so its own channel. Caller holds
+        `_lock`."""
+        cert = tls.cert.read_bytes()
+        channel = self._channels.get(cert)
+        if channel is None:
+            channel = fabric.dial(
+                self._peer.address,
+                self._peer.tls_ca_pem,
+                tls_client_cert_pem=cert,
+                tls_client_key_pem=tls.key.read_bytes(),
+            )
+            self._channels[cert] = channel
+        return channel
 
     def _contract(self, caller: Caller) -> fabric.Contract:
         return self._network(caller).get_contract(self._peer.chaincode)
@@ -229,6 +239,7 @@ class FabricLedger:
 
     def close(self) -> None:
         with self._lock:
-            for gw in self._gateways.values():
-                gw.close()
-            self._gateways.clear()
+            self._gateways.clear()  # they do not own their channels
+            for channel in self._channels.values():
+                channel.close()
+            self._channels.clear()

@@ -3,6 +3,9 @@
     connect(...) → Gateway → Network → Contract → Proposal → (endorse) Transaction → (submit) Commit
     → Status
 
+As in fabric-gateway, the gRPC connection may be the caller's: `Gateway(dial(...), identity, signer)`, one
+channel shared by many identities' Gateways.
+
 `Contract.submit_transaction` / `evaluate_transaction` compose those steps; take them one by one to
 persist the signed envelope (`Transaction.bytes()`) and resubmit it after a crash. Errors are typed by
 the step that failed (see `gateway.fabric._errors`). Protobuf messages stay inside this package.
@@ -20,7 +23,7 @@ from gateway.fabric._errors import (
     SubmitError,
 )
 from gateway.fabric._events import ChaincodeEvent, ChaincodeEvents
-from gateway.fabric._gateway import Contract, Gateway, Network, connect
+from gateway.fabric._gateway import Contract, Gateway, Network, connect, dial
 from gateway.fabric._identity import Identity, Signer, load_msp
 from gateway.fabric._offline import UnsignedProposal, UnsignedTransaction
 from gateway.fabric._proposal import Proposal
@@ -52,5 +55,6 @@ __all__ = [
     "UnsignedProposal",
     "UnsignedTransaction",
     "connect",
+    "dial",
     "load_msp",
 ]

@@ -39,8 +39,29 @@ def connect(
     tls_client_cert_pem: bytes | None = None,
     tls_client_key_pem: bytes | None = None,
 ) -> Gateway:
-    """A Gateway over one TLS gRPC channel to `endpoint` (host:port), trusting the org's TLS CA and, when
-    the peer requires client authentication, presenting the client TLS pair (certificate and key, PEM).
+    """A Gateway over its own channel (`dial`) to `endpoint`, closed with it. Raises ValueError if only one
+    half of the client pair is given."""
+    channel = dial(
+        endpoint,
+        tls_root_cert_pem,
+        server_name_override=server_name_override,
+        tls_client_cert_pem=tls_client_cert_pem,
+        tls_client_key_pem=tls_client_key_pem,
+    )
+    return Gateway(channel, identity, signer, timeouts=timeouts, owns_channel=True)
+
+
+def dial(
+    endpoint: str,
+    tls_root_cert_pem: bytes,
+    *,
+    server_name_override: str | None = None,
+    tls_client_cert_pem: bytes | None = None,
+    tls_client_key_pem: bytes | None = None,
+) -> grpc.Channel:
+    """One TLS gRPC channel to `endpoint` (host:port), trusting the org's TLS CA and, when the peer requires
+    client authentication, presenting the client TLS pair (certificate and key, PEM). Many identities' Gateways
+    may share it: TLS authenticates the process that dials, each message's signature its creator.
 
     The channel connects lazily: an unreachable peer, or one that refuses the client certificate (or its
     absence) in the TLS handshake, shows up as the first call's error (code UNAVAILABLE). Raises
@@ -54,8 +75,7 @@ def connect(
         certificate_chain=tls_client_cert_pem,
     )
     options = [("grpc.ssl_target_name_override", server_name_override)] if server_name_override else []
-    channel = grpc.secure_channel(endpoint, credentials, options=options)
-    return Gateway(channel, identity, signer, timeouts=timeouts, owns_channel=True)
+    return grpc.secure_channel(endpoint, credentials, options=options)
 
 
 class Gateway:

@@ -9,10 +9,13 @@ signs, sent straight to a peer with our Fabric client, is refused, while its bal
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+import os
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -320,3 +323,43 @@ def test_a_member_with_its_own_key_pays_by_offline_signing(apis: Apis, buyer_acc
     assert apis[AUDITOR].ok("GET", f"/v1/accounts/{acct}")["balances"]["USD"] == "15.00"
     tx = apis[AUDITOR].ok("GET", f"/v1/transactions/{done.json()['tx_id']}")
     assert tx["validation_code"] == "VALID"
+
+
+def _connections_to(pid: int, port: int) -> int:
+    """Established TCP connections from process `pid` to 127.0.0.1:`port` (its sockets matched against the
+    kernel's table)."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    found = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for row in Path(table).read_text().splitlines()[1:]:
+            cols = row.split()
+            remote_port, state, inode = int(cols[2].rsplit(":", 1)[1], 16), cols[3], cols[9]
+            found += remote_port == port and state == "01" and inode in inodes
+    return found
+
+
+def test_members_share_the_gateways_connection_to_its_peer(network: Network, apis: Apis) -> None:
+    """However many members read and write, PlatformOrg's gateway keeps one connection to its peer for all of
+    them (they all present the gateway's TLS pair): not one TCP and TLS session per member."""
+    org = network.topology.org("PlatformOrg")
+    pid = network.runtime.pid(gateway_name(org))
+    assert pid is not None
+    first = as_member(apis, enroll(apis))
+    payee = open_and_fund(apis, first.ref)
+    first.ok("GET", "/v1/accounts")  # the members' channel is dialled now, if no member has used it before
+    before = _connections_to(pid, org.peer.port)
+    members = [as_member(apis, enroll(apis)) for _ in range(4)]
+    for member in members:
+        acct = open_and_fund(apis, member.ref, "1.00")
+        assert [a["id"] for a in member.ok("GET", "/v1/accounts")["accounts"]] == [acct]
+        paid = member.ok(
+            "POST", "/v1/transfers", {"from": acct, "to": payee, "currency": "USD", "amount": "0.01", "reference": "S"}
+        )
+        assert paid["status"] == "committed"
+    assert before >= 1
+    assert _connections_to(pid, org.peer.port) == before
