@@ -26,12 +26,15 @@
     │                            caller's to see: not yours = not there)
     ├── ChaincodeRejected        the contract refused: its code mapped by CHAINCODE_STATUS
     ├── RetryableConflict        409 CONFLICT_RETRIES_EXHAUSTED (MVCC conflicts outlasted the retries)
+    │   └── EndorsersDisagree    the peers' endorsements differ (one is behind): retried; when that outlasts
+    │                            the retries, LedgerBehind
     ├── TransactionInvalid       500 TX_INVALID (committed invalid for a reason a retry cannot fix)
     ├── LedgerError              502 LEDGER_ERROR (the peer answered with an unexpected error)
     ├── LedgerUnavailable        503 LEDGER_UNAVAILABLE + Retry-After (peers or orderers unreachable)
     │   ├── Overloaded           503 OVERLOADED + Retry-After (no write capacity left: shed at the front door)
     │   └── LedgerBehind         503 LEDGER_BEHIND + Retry-After (this org's peer has not committed the block a
-    │                            request's `Min-Block` names, within the wait)
+    │                            request's `Min-Block` names, within the wait; or the orgs' peers disagreed on
+    │                            every endorsement of a write)
     └── CommitUnknown            504 COMMIT_STATUS_UNKNOWN (submitted; outcome not known yet — retry with
                                  the same Idempotency-Key)
 
@@ -210,6 +213,12 @@ class RetryableConflict(ServiceError):
 
     status = 409
     code = "CONFLICT_RETRIES_EXHAUSTED"
+
+
+class EndorsersDisagree(RetryableConflict):
+    """The organisations' peers returned different results for one proposal: one is a block or more behind
+    the others. Retried like a conflict; if it outlasts the retries (a fault keeps a peer behind: the orderers
+    that could give it the block are down), the answer is 503 `LEDGER_BEHIND`, not a conflict of the caller's."""
 
 
 class TransactionInvalid(ServiceError):

@@ -20,6 +20,7 @@ from gateway.directory import Caller
 from gateway.errors import (
     ChaincodeRejected,
     CommitUnknown,
+    EndorsersDisagree,
     LedgerError,
     LedgerUnavailable,
     RetryableConflict,
@@ -78,7 +79,7 @@ def translate_errors() -> Iterator[None]:
         if exc.chaincode_code:
             raise ChaincodeRejected(exc.chaincode_code, exc.chaincode_message or "") from exc
         if retryable(exc):
-            raise RetryableConflict(f"endorsers disagree: {exc.message}") from exc
+            raise EndorsersDisagree(f"endorsers disagree: {exc.message}") from exc
         if exc.code == grpc.StatusCode.ABORTED:
             # Not a refusal (that carries the chaincode's code) nor a mismatch: the peer itself failed the proposal
             # (an endorser that did not answer; on evaluate, a chaincode not connected yet after a restart).

@@ -6,7 +6,8 @@ Exactly once, in two layers:
 2. The gateway: the (caller, key) record holds the request's fingerprint, and — written before submit —
    the endorsed envelope; a repeat returns the first answer, a repeat after a crash resubmits the SAME
    envelope (same transaction id) instead of making a new transaction.
-MVCC / phantom-read conflicts and endorser mismatches are retried with a fresh endorsement, bounded.
+MVCC / phantom-read conflicts and endorser mismatches are retried with a fresh endorsement, bounded; retries
+spent on conflicts answer 409, retries spent on peers that still disagree (one is behind) 503 LEDGER_BEHIND.
 
 Bounded in time, too: a write answers within `commit_timeout` seconds (plus one Submit call). Past it, a
 transaction that was submitted answers 504 COMMIT_STATUS_UNKNOWN and keeps its envelope, so a retry with the
@@ -26,7 +27,15 @@ from typing import Any
 from chaincode import protocol
 from gateway.deadline import Deadline
 from gateway.directory import Caller
-from gateway.errors import ChaincodeRejected, CommitUnknown, IdempotencyKeyReused, LedgerUnavailable, RetryableConflict
+from gateway.errors import (
+    ChaincodeRejected,
+    CommitUnknown,
+    EndorsersDisagree,
+    IdempotencyKeyReused,
+    LedgerBehind,
+    LedgerUnavailable,
+    RetryableConflict,
+)
 from gateway.idempotency import IdempotencyStore, Record
 from gateway.ledger import Endorsed, Ledger, TxStatus
 
@@ -59,8 +68,9 @@ class WriteService:
     def write(self, caller: Caller, idempotency_key: str | None, build: Build, present: Present) -> Outcome:
         """Run one write exactly once per (caller, Idempotency-Key).
 
-        Raises IdempotencyKeyReused, ChaincodeRejected, RetryableConflict (retries exhausted),
-        LedgerUnavailable, CommitUnknown (submitted, not committed within `commit_timeout`).
+        Raises IdempotencyKeyReused, ChaincodeRejected, RetryableConflict (retries exhausted), LedgerBehind (the
+        peers disagreed to the last retry), LedgerUnavailable, CommitUnknown (submitted, not committed within
+        `commit_timeout`).
         """
         deadline = Deadline(self.commit_timeout)
         if idempotency_key is None:
@@ -90,6 +100,7 @@ class WriteService:
             return self._attempts(caller, key, build(self.request_id(caller, key)), present, deadline)
 
     def _attempts(self, caller: Caller, key: str, args: protocol.Args, present: Present, deadline: Deadline) -> Outcome:
+        last: RetryableConflict | None = None
         for attempt in range(self.max_attempts):
             if deadline.expired():
                 break
@@ -101,7 +112,8 @@ class WriteService:
             except ChaincodeRejected as exc:
                 self.store.finish(caller.ref, key, exc.status, json.dumps(_problem_body(exc)))
                 raise
-            except RetryableConflict:
+            except RetryableConflict as exc:
+                last = exc
                 continue
             except LedgerUnavailable:
                 self.store.forget(caller.ref, key)
@@ -109,9 +121,12 @@ class WriteService:
             self.store.endorsed(caller.ref, key, endorsed.tx_id, endorsed.envelope, endorsed.result)
             try:
                 status = self.ledger.submit(caller, endorsed.envelope, wait=deadline.remaining())
-            except RetryableConflict:
+            except RetryableConflict as exc:
+                last = exc
                 continue
             return self._finish(caller, key, endorsed, status, present)
+        if isinstance(last, EndorsersDisagree):
+            raise LedgerBehind("the organisations' peers disagreed on every endorsement: one is behind; retry later")
         raise RetryableConflict(f"gave up after conflicting attempts ({self.max_attempts} at most); retry later")
 
     def _recover(self, caller: Caller, rec: Record, present: Present, deadline: Deadline) -> Outcome | None:

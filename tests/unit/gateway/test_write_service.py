@@ -11,7 +11,15 @@ import pytest
 
 from chaincode import protocol
 from gateway.directory import Caller
-from gateway.errors import BadRequest, ChaincodeRejected, CommitUnknown, LedgerUnavailable, RetryableConflict
+from gateway.errors import (
+    BadRequest,
+    ChaincodeRejected,
+    CommitUnknown,
+    EndorsersDisagree,
+    LedgerBehind,
+    LedgerUnavailable,
+    RetryableConflict,
+)
 from gateway.idempotency import IdempotencyStore
 from gateway.ledger import Endorsed, LedgerEvent, TxStatus
 from gateway.service import WriteService
@@ -124,6 +132,21 @@ def test_conflict_retries_are_bounded(ledger: FakeLedger, tmp_path: Path) -> Non
     with pytest.raises(RetryableConflict):
         service.write(CALLER, "k1", transfer(), echo)
     assert len(ledger.endorsed) == 3
+
+
+def test_peers_that_disagree_to_the_last_retry_are_503_behind_not_a_conflict(
+    ledger: FakeLedger, tmp_path: Path
+) -> None:
+    """During a fault that keeps one org's peer a block behind, every endorsement mismatches: that is the
+    ledger's state, not a conflict of the caller's, so it is 503 LEDGER_BEHIND (Retry-After), and the key is
+    free for the retry."""
+    service = WriteService(ledger, IdempotencyStore(tmp_path / "i.sqlite3"), max_attempts=3)
+    ledger.endorse_error = EndorsersDisagree("endorsers disagree: ProposalResponsePayloads do not match")
+    with pytest.raises(LedgerBehind) as behind:
+        service.write(CALLER, "k1", transfer(), echo)
+    assert behind.value.status == 503 and behind.value.headers() == {"Retry-After": "1"}
+    ledger.endorse_error = None
+    assert service.write(CALLER, "k1", transfer(), echo).status == 201
 
 
 def test_after_a_crash_between_submit_and_commit_the_same_envelope_is_resubmitted(
