@@ -6,6 +6,7 @@ Everything else (certificates, configtx, node environments, lifecycle, gateways)
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -122,6 +123,8 @@ class Topology:
     # Orgs that are not members at `up` but may join the running channel later (`deposits network add-org`),
     # each with the chaincode endorsement policy the channel adopts once it has joined.
     joining: tuple[JoiningOrg, ...] = ()
+    # Each peer's Go runtime memory limit (GOMEMLIMIT, e.g. "256MiB"), or None for Go's default (no limit).
+    peer_memory_limit: str | None = None
 
     @property
     def orderers(self) -> tuple[Orderer, ...]:
@@ -242,6 +245,15 @@ def load_topology(path: Path = DEFAULT_TOPOLOGY) -> Topology:
         raise TopologyError(f"topology {path}: not a topology file ({type(exc).__name__}: {exc})") from exc
 
 
+def _memory_limit(value: object) -> str | None:
+    """A Go memory limit as GOMEMLIMIT spells it (a whole number of B, KiB, MiB or GiB), or None."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not re.fullmatch(r"[1-9][0-9]*(B|KiB|MiB|GiB)", value):
+        raise TopologyError(f"topology: peer_memory_limit {value!r} is not a size such as 256MiB")
+    return value
+
+
 def _read_topology(path: Path) -> Topology:
     raw = yaml.safe_load(path.read_text())
     fab, chan, cc = raw["fabric"], raw["channel"], raw["chaincode"]
@@ -266,6 +278,7 @@ def _read_topology(path: Path) -> Topology:
         joining=tuple(
             JoiningOrg(org=_org(j), endorsement_policy=str(j["endorsement_policy"])) for j in raw.get("joining") or ()
         ),
+        peer_memory_limit=_memory_limit(raw.get("peer_memory_limit")),
     )
     seen: dict[int, str] = {}
     for service, port in topo.with_joined([j.org.name for j in topo.joining]).ports():

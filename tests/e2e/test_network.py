@@ -43,6 +43,15 @@ def test_second_up_is_harmless(network: Network, data_dir: Path) -> None:
     assert {name: network.runtime.pid(name) for name in network.all_service_names()} == pids
 
 
+def test_every_peer_runs_under_the_topologys_memory_limit(network: Network) -> None:
+    assert network.topology.peer_memory_limit is not None
+    for org in network.topology.orgs:
+        pid = network.runtime.pid(org.peer.id)
+        assert pid is not None, org.peer.id
+        env = dict(v.split("=", 1) for v in Path(f"/proc/{pid}/environ").read_text().split("\0") if "=" in v)
+        assert env.get("GOMEMLIMIT") == network.topology.peer_memory_limit, org.peer.id
+
+
 def test_logs_shows_a_nodes_log(network: Network, data_dir: Path) -> None:
     out = deposits(data_dir, "network", "logs", network.topology.orgs[0].peer.id, "-n", "5").stdout
     assert len(out.splitlines()) == 5

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import json
 import socket
@@ -18,7 +19,8 @@ from network.chaincode_deploy import ChaincodeDeployer
 from network.fabric_cli import FabricTools
 from network.layout import Layout
 from network.native import NativeRuntime, PortInUseError, Service
-from network.topology import DEFAULT_TOPOLOGY, load_topology
+from network.nodes import peer_env
+from network.topology import DEFAULT_TOPOLOGY, TopologyError, load_topology
 
 
 def test_topology_names_three_orgs_each_with_an_orderer_and_a_peer() -> None:
@@ -35,6 +37,23 @@ def test_topology_rejects_a_port_used_twice(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(raw))
     with pytest.raises(ValueError, match="port 7051"):
         load_topology(path)
+
+
+def test_each_peer_runs_under_the_topologys_memory_limit_and_a_bad_one_is_refused(tmp_path: Path) -> None:
+    topo = load_topology()
+    bank = topo.org("BankOrg")
+    assert topo.peer_memory_limit is not None
+    assert peer_env(Layout(tmp_path), topo, bank, tmp_path)["GOMEMLIMIT"] == topo.peer_memory_limit
+    unlimited = dataclasses.replace(topo, peer_memory_limit=None)
+    assert "GOMEMLIMIT" not in peer_env(Layout(tmp_path), unlimited, bank, tmp_path)
+
+    raw = yaml.safe_load(DEFAULT_TOPOLOGY.read_text())
+    for bad in ("256MB", "0MiB", 256, "lots"):
+        raw["peer_memory_limit"] = bad
+        path = tmp_path / "t.yaml"
+        path.write_text(yaml.safe_dump(raw))
+        with pytest.raises(TopologyError, match="peer_memory_limit"):
+            load_topology(path)
 
 
 def test_pki_puts_the_role_in_the_certificate_and_keeps_existing_material(tmp_path: Path) -> None:
