@@ -25,6 +25,7 @@ Nothing is re-created and nothing stops; each step is skipped when already done,
 from __future__ import annotations
 
 import functools
+import re
 import sys
 import tempfile
 import time
@@ -43,6 +44,23 @@ from network.health import accepts, answers, poll
 from network.joined import record_joined, recorded_joined
 from network.network import Network
 from network.topology import Org, load_topology
+
+# What a node logs about getting blocks: a joining orderer's Raft membership, onboarding and pulling (Fabric
+# spells `commmon` so), a peer's deliverer and its commits.
+_CATCH_UP_LOGGERS = (
+    "orderer.consensus.etcdraft",
+    "orderer.commmon.follower",
+    "orderer.common.cluster.puller",
+    "peer.blocksprovider",
+    "kvledger",
+)
+
+
+def catch_up_lines(log: str, keep: int = 15) -> str:
+    """The last `keep` lines of a node's log that tell how it is getting its blocks (once, a joining orderer
+    stopped at `switched to configuration voters=(1)`), without their colour codes."""
+    plain = (re.sub(r"\x1b\[[0-9;]*m", "", line) for line in log.splitlines())
+    return "\n".join([line for line in plain if any(f"[{name}]" in line for name in _CATCH_UP_LOGGERS)][-keep:])
 
 
 def _say(msg: str) -> None:
@@ -133,7 +151,9 @@ class OrgJoin:
         heights = [(net.orderer_height(o) if kind == "orderer" else net.peer_height(o)) for o in net.topology.orgs]
         return max(h for h in heights if h is not None)
 
-    def _catch_up(self, what: str, height: functools.partial[int | None], target: int, timeout: float) -> float:
+    def _catch_up(
+        self, joined: Network, what: str, height: functools.partial[int | None], target: int, timeout: float
+    ) -> float:
         started = time.monotonic()
 
         def reached() -> bool:
@@ -141,7 +161,11 @@ class OrgJoin:
             return h is not None and h >= target
 
         if not poll(reached, timeout, 0.2):
-            raise TimeoutError(f"{what} at height {height()} after {timeout:.0f}s, wanted {target}")
+            # The data directory may be gone by the time anyone reads the error: carry the node's own account.
+            told = catch_up_lines(joined.runtime.logs(what, 2000) or "")
+            raise TimeoutError(
+                f"{what} at height {height()} after {timeout:.0f}s, wanted {target}; its last block lines:\n{told}"
+            )
         return time.monotonic() - started
 
     def start_nodes(self, joined: Network) -> None:
@@ -156,13 +180,13 @@ class OrgJoin:
             joined._wait_orderer(org)
             joined._join_orderer(org, latest)
         target = self._founders_height("orderer")
-        took = self._catch_up(org.orderer.id, functools.partial(joined.orderer_height, org), target, 120)
+        took = self._catch_up(joined, org.orderer.id, functools.partial(joined.orderer_height, org), target, 120)
         _say(f"{org.orderer.id} joined the consenters and caught up to block {target} in {took:.1f}s")
         joined.runtime.start(joined.peer_service(org))
         joined._wait_peer(org)
         joined._join_peer(org, joined.layout.channel / f"{joined.topology.channel}.block")
         target = self._founders_height("peer")
-        took = self._catch_up(org.peer.id, functools.partial(joined.peer_height, org), target, 120)
+        took = self._catch_up(joined, org.peer.id, functools.partial(joined.peer_height, org), target, 120)
         _say(f"{org.peer.id} joined and replayed the ledger to height {target} in {took:.1f}s")
         joined.wait_for_gossip()
 

@@ -15,6 +15,7 @@ import yaml
 from cryptography import x509
 
 from network import configtx, pki, ports
+from network.add_org import catch_up_lines
 from network.chaincode_deploy import ChaincodeDeployer
 from network.fabric_cli import FabricTools
 from network.layout import Layout
@@ -166,3 +167,27 @@ def test_reserved_port_blocks_are_free_and_never_shared(tmp_path: Path) -> None:
                 with socket.socket() as s:
                     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Fabric's and uvicorn's listeners
                     s.bind(("127.0.0.1", port))
+
+
+def test_a_node_that_does_not_catch_up_is_reported_with_its_block_lines_only() -> None:
+    def line(n: int, logger: str, text: str) -> str:
+        return (
+            f"\x1b[34m2026-12-03 18:31:12.{n:03d} UTC 006{n % 10} INFO\x1b[0m [{logger}] \x1b[34;1mrun\x1b[0m -> {text}"
+        )
+
+    log = "\n".join(
+        [
+            line(1, "orderer.consensus.etcdraft", "4 switched to configuration voters=()"),
+            line(2, "comm.grpc.server", "streaming call completed"),
+            line(3, "orderer.commmon.follower", "Onboarding finished successfully"),
+            line(4, "orderer.consensus.etcdraft", "4 switched to configuration voters=(1)"),
+            line(5, "orderer.common.broadcast", "Rejecting broadcast: no Raft leader"),
+        ]
+    )
+    told = catch_up_lines(log, keep=2).splitlines()
+    assert [t.split(" -> ")[1] for t in told] == [
+        "Onboarding finished successfully",
+        "4 switched to configuration voters=(1)",
+    ]
+    assert "\x1b" not in "".join(told) and told[1].startswith("2026-12-03 18:31:12.004 UTC")
+    assert catch_up_lines("") == ""
