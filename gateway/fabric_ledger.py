@@ -52,12 +52,20 @@ class PeerEndpoint:
     tls_ca_pem: bytes
     channel: str
     chaincode: str
+    msp_id: str  # the peer's org: its Fabric Gateway endorses there first
 
     @classmethod
     def of_org(cls, layout: Layout, topology: Topology, org: Org, address: str | None = None) -> PeerEndpoint:
         """The org's own peer, trusted through its TLS CA; `address` overrides the topology's (a container's)."""
         tls_ca = OrgCrypto(layout.crypto, org).tls_ca_cert.read_bytes()
-        return cls(address or org.peer.address, tls_ca, topology.channel, topology.chaincode.name)
+        return cls(address or org.peer.address, tls_ca, topology.channel, topology.chaincode.name, org.msp_id)
+
+
+def _refused_only_elsewhere(exc: fabric.GatewayError, local_msp: str) -> bool:
+    """True when an endorsement was refused by the chaincode only on other orgs' peers. The peer's Gateway
+    endorses on its own org's peer first and stops there if that one refuses; so the local peer accepted
+    what another refused, which means that one is behind (an account opened a block ago) or disagrees."""
+    return bool(exc.refused_by) and local_msp not in exc.refused_by
 
 
 def _unavailable(exc: fabric.GatewayError) -> bool:
@@ -65,8 +73,9 @@ def _unavailable(exc: fabric.GatewayError) -> bool:
 
 
 @contextmanager
-def translate_errors() -> Iterator[None]:
-    """Map the Fabric client's errors to service errors (`raise … from`)."""
+def translate_errors(endorsed_first_by: str | None = None) -> Iterator[None]:
+    """Map the Fabric client's errors to service errors (`raise … from`). `endorsed_first_by`: on an
+    endorsement, the MSP ID of the peer whose Gateway ran it (see `_refused_only_elsewhere`)."""
     try:
         yield
     except fabric.CommitError as exc:
@@ -76,6 +85,9 @@ def translate_errors() -> Iterator[None]:
     except fabric.CommitStatusError as exc:
         raise CommitUnknown(f"commit status of {exc.transaction_id} unknown: {exc.message}") from exc
     except fabric.GatewayError as exc:
+        if exc.chaincode_code and endorsed_first_by is not None and _refused_only_elsewhere(exc, endorsed_first_by):
+            nodes = "; ".join(f"{d.msp_id} {d.address}: {d.message}" for d in exc.details)
+            raise EndorsersDisagree(f"{endorsed_first_by} endorsed, another org's peer refused: {nodes}") from exc
         if exc.chaincode_code:
             raise ChaincodeRejected(exc.chaincode_code, exc.chaincode_message or "") from exc
         if retryable(exc):
@@ -160,7 +172,7 @@ class FabricLedger:
         return self._network(caller).get_contract(self._peer.chaincode)
 
     def endorse(self, caller: Caller, function: str, args: list[bytes]) -> Endorsed:
-        with translate_errors(), self.steps.timed(Step.ENDORSE):
+        with translate_errors(self._peer.msp_id), self.steps.timed(Step.ENDORSE):
             tx = self._contract(caller).new_proposal(function, args).endorse()
             return Endorsed(tx.transaction_id, tx.bytes(), tx.result)
 
@@ -228,7 +240,7 @@ class FabricLedger:
         return Unsigned(proposal.transaction_id, proposal.bytes(), proposal.digest)
 
     def endorse_offline(self, via: Caller, proposal: Unsigned, signature: bytes) -> Unsigned:
-        with translate_errors():
+        with translate_errors(self._peer.msp_id):
             unsigned = self._contract(via).unsigned_proposal(proposal.tx_id, proposal.data)
             tx = unsigned.endorse(signature)
             return Unsigned(tx.transaction_id, tx.bytes(), tx.digest, tx.result)

@@ -73,6 +73,11 @@ class GatewayError(Exception):
         parsed = self._chaincode_error()
         return parsed[1] if parsed else None
 
+    @property
+    def refused_by(self) -> frozenset[str]:
+        """The MSP IDs of the nodes whose own detail is a chaincode refusal (`CODE: text`)."""
+        return frozenset(d.msp_id for d in self.details if parse_chaincode_error(d.message))
+
     def _chaincode_error(self) -> tuple[str, str] | None:
         # Per-node details hold the chaincode's own words; the top message is often a generic summary.
         for message in [*(detail.message for detail in self.details), self.message]:
