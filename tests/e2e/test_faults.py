@@ -121,7 +121,19 @@ class GatewayKill:
         pid = network.runtime.pid(name)
         assert pid is not None
         db = network.layout.gateways / org.name / "idempotency.sqlite3"
-        assert poll(lambda: bool(_in_flight(db)), 10, 0.002), "no transfer ever waited for its commit status"
+        # Wait for a transfer that has just been recorded as endorsed, not one already waiting: the load's
+        # workers commit in the same blocks, so those waiting may all get their answers within a millisecond
+        # (once in CI the kill came just after, and the gateway held nothing). A fresh one has its submit and
+        # the batch timeout ahead of it.
+        waiting = set(_in_flight(db))
+
+        def just_endorsed() -> bool:
+            nonlocal waiting
+            now = set(_in_flight(db))
+            fresh, waiting = now - waiting, now
+            return bool(fresh)
+
+        assert poll(just_endorsed, 10, 0.002), "no transfer ever waited for its commit status"
         os.killpg(pid, signal.SIGKILL)
         self.in_flight = _in_flight(db)  # what it held when it died (read after the kill: nothing moves now)
         assert poll(lambda: not network.runtime.running(name), 10)
