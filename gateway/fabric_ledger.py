@@ -68,6 +68,11 @@ def _refused_only_elsewhere(exc: fabric.GatewayError, local_msp: str) -> bool:
     return bool(exc.refused_by) and local_msp not in exc.refused_by
 
 
+def _nodes(exc: fabric.GatewayError) -> str:
+    """What each node said, for a message: `MSP address: text; …` (the gRPC message when none did)."""
+    return "; ".join(f"{d.msp_id} {d.address}: {d.message}" for d in exc.details) or exc.message
+
+
 def _unavailable(exc: fabric.GatewayError) -> bool:
     return exc.code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED)
 
@@ -85,9 +90,8 @@ def translate_errors(endorsed_first_by: str | None = None) -> Iterator[None]:
     except fabric.CommitStatusError as exc:
         raise CommitUnknown(f"commit status of {exc.transaction_id} unknown: {exc.message}") from exc
     except fabric.GatewayError as exc:
-        if exc.chaincode_code and endorsed_first_by is not None and _refused_only_elsewhere(exc, endorsed_first_by):
-            nodes = "; ".join(f"{d.msp_id} {d.address}: {d.message}" for d in exc.details)
-            raise EndorsersDisagree(f"{endorsed_first_by} endorsed, another org's peer refused: {nodes}") from exc
+        if endorsed_first_by is not None and _refused_only_elsewhere(exc, endorsed_first_by):
+            raise EndorsersDisagree(f"{endorsed_first_by} endorsed, another org's peer refused: {_nodes(exc)}") from exc
         if exc.chaincode_code:
             raise ChaincodeRejected(exc.chaincode_code, exc.chaincode_message or "") from exc
         if retryable(exc):
@@ -95,8 +99,7 @@ def translate_errors(endorsed_first_by: str | None = None) -> Iterator[None]:
         if exc.code == grpc.StatusCode.ABORTED:
             # Not a refusal (that carries the chaincode's code) nor a mismatch: the peer itself failed the proposal
             # (an endorser that did not answer; on evaluate, a chaincode not connected yet after a restart).
-            nodes = "; ".join(f"{d.msp_id} {d.address}: {d.message}" for d in exc.details) or exc.message
-            raise LedgerUnavailable(f"required endorsers unavailable: {nodes}") from exc
+            raise LedgerUnavailable(f"required endorsers unavailable: {_nodes(exc)}") from exc
         if _unavailable(exc) or isinstance(exc, fabric.SubmitError):
             raise LedgerUnavailable(f"ledger unavailable: {exc.message}") from exc
         if exc.code == grpc.StatusCode.FAILED_PRECONDITION:

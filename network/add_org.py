@@ -151,9 +151,7 @@ class OrgJoin:
         heights = [(net.orderer_height(o) if kind == "orderer" else net.peer_height(o)) for o in net.topology.orgs]
         return max(h for h in heights if h is not None)
 
-    def _catch_up(
-        self, joined: Network, what: str, height: functools.partial[int | None], target: int, timeout: float
-    ) -> float:
+    def _catch_up(self, what: str, height: functools.partial[int | None], target: int, timeout: float) -> float:
         started = time.monotonic()
 
         def reached() -> bool:
@@ -162,7 +160,7 @@ class OrgJoin:
 
         if not poll(reached, timeout, 0.2):
             # The data directory may be gone by the time anyone reads the error: carry the node's own account.
-            told = catch_up_lines(joined.runtime.logs(what, 2000) or "")
+            told = catch_up_lines(self.joined.runtime.logs(what, 2000) or "")
             raise TimeoutError(
                 f"{what} at height {height()} after {timeout:.0f}s, wanted {target}; its last block lines:\n{told}"
             )
@@ -180,13 +178,13 @@ class OrgJoin:
             joined._wait_orderer(org)
             joined._join_orderer(org, latest)
         target = self._founders_height("orderer")
-        took = self._catch_up(joined, org.orderer.id, functools.partial(joined.orderer_height, org), target, 120)
+        took = self._catch_up(org.orderer.id, functools.partial(joined.orderer_height, org), target, 120)
         _say(f"{org.orderer.id} joined the consenters and caught up to block {target} in {took:.1f}s")
         joined.runtime.start(joined.peer_service(org))
         joined._wait_peer(org)
         joined._join_peer(org, joined.layout.channel / f"{joined.topology.channel}.block")
         target = self._founders_height("peer")
-        took = self._catch_up(joined, org.peer.id, functools.partial(joined.peer_height, org), target, 120)
+        took = self._catch_up(org.peer.id, functools.partial(joined.peer_height, org), target, 120)
         _say(f"{org.peer.id} joined and replayed the ledger to height {target} in {took:.1f}s")
         joined.wait_for_gossip()
 
